@@ -1,0 +1,111 @@
+# blackbox: build, run and test.
+#
+#   make          the nginx module, the ingest daemon, the worker, unit tests
+#   make run      install what is missing, build, run the stack in the
+#                 foreground (Ctrl-C stops it)
+#   make test     install what is missing, build, run every test
+#   make asan     the same binaries under AddressSanitizer + UBSan, in
+#                 build/asan; make test-asan runs the suite against them
+#   make stop     stop a stack started by make run, from another shell
+
+SHELL       := /bin/bash
+BUILD       ?= build
+NGX_SRC     ?= /usr/share/nginx/src
+
+PKGS        := libpq hiredis libjwt openssl jansson libcurl srt \
+               libavformat libavcodec libavutil
+PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+ifdef SAN
+SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+               -fno-omit-frame-pointer
+endif
+
+WARN        := -Wall -Wextra -Werror
+CFLAGS      := -std=gnu11 -O2 -g -D_GNU_SOURCE $(WARN) $(SAN_FLAGS) \
+               $(PKG_CFLAGS) -Ingx_blackbox_module/core -Iingest
+LDFLAGS     := $(SAN_FLAGS)
+
+CORE_SRCS   := $(wildcard ngx_blackbox_module/core/*.c)
+CORE_OBJS   := $(CORE_SRCS:%.c=$(BUILD)/%.o)
+DAEMON_OBJS := $(BUILD)/ingest/bb_daemon.o
+MODULE_SRCS := $(wildcard ngx_blackbox_module/*.[ch] \
+                          ngx_blackbox_module/core/*.[ch]) config
+UNIT_BINS   := $(patsubst t/unit/%.c,$(BUILD)/t/%, \
+                          $(wildcard t/unit/test_*.c))
+
+MODULE      := $(BUILD)/ngx_http_blackbox_module.so
+INGEST      := $(BUILD)/bb-ingest
+WORKER      := $(BUILD)/bb-worker
+
+# nginx compiles the module with its own -W -Wall -Werror; add -Wextra.
+NGX_BUILD   := $(BUILD)/nginx
+NGX_CC_OPT  := -Wextra -Wno-unused-parameter \
+               $(SAN_FLAGS)
+NGX_LD_OPT  := $(SAN_FLAGS)
+
+.PHONY: all asan deps run stop test test-asan unit clean
+.DELETE_ON_ERROR:
+
+all: $(MODULE) $(INGEST) $(WORKER) $(UNIT_BINS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(INGEST): $(BUILD)/ingest/bb_ingest.o $(DAEMON_OBJS) $(CORE_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(WORKER): $(BUILD)/ingest/bb_worker.o $(DAEMON_OBJS) $(CORE_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/t/%: $(BUILD)/t/unit/%.o $(CORE_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The module is built by nginx's own build system, configured once with
+# Debian's flags (so the module is binary-compatible with /usr/sbin/nginx) on
+# a copy of the nginx-dev sources: nothing is written under /usr/share.
+$(NGX_BUILD)/objs/Makefile: config
+	rm -rf $(NGX_BUILD)
+	mkdir -p $(BUILD)
+	cp -r $(NGX_SRC) $(NGX_BUILD)
+	cd $(NGX_BUILD) && . ./conf_flags && \
+	    ./configure "$${NGX_CONF_FLAGS[@]}" \
+	        --with-cc-opt="$(NGX_CC_OPT)" --with-ld-opt="$(NGX_LD_OPT)" \
+	        --add-dynamic-module=$(CURDIR) > configure.log 2>&1 \
+	    || { tail -20 configure.log; exit 1; }
+
+$(MODULE): $(NGX_BUILD)/objs/Makefile $(MODULE_SRCS)
+	$(MAKE) -s -C $(NGX_BUILD) -f objs/Makefile modules
+	cp $(NGX_BUILD)/objs/ngx_http_blackbox_module.so $@
+
+asan:
+	$(MAKE) BUILD=build/asan SAN=1 all
+
+deps:
+	@scripts/install-deps.sh
+
+run: deps
+	@$(MAKE) -s all
+	@scripts/stack run
+
+stop:
+	@scripts/stack down
+
+unit: all
+	@for t in $(UNIT_BINS); do $$t || exit 1; done
+
+test: deps
+	@$(MAKE) -s all
+	prove -I t/lib t/
+
+test-asan: deps
+	@$(MAKE) -s asan
+	BB_BUILD=$(CURDIR)/build/asan prove -I t/lib t/
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

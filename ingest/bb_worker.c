@@ -1,0 +1,38 @@
+/*
+ * bb-worker: the queue worker.
+ *
+ * Workers do the slow work that must not happen inside a request or on the
+ * SRT path: indexing finished clips from the Redis Stream, sending mail from
+ * the outbox, retention.  Any number of them can run against one PostgreSQL
+ * and one Redis.
+ *
+ * This first version takes part in health checks; the queues it serves arrive
+ * with the features that fill them.
+ */
+
+#include <poll.h>
+
+#include "bb_daemon.h"
+
+
+int
+main(int argc, char **argv)
+{
+    bb_daemon_t  d;
+
+    if (bb_daemon_init(&d, "worker", argc, argv) != 0) {
+        return 1;
+    }
+
+    bb_daemon_tick(&d);
+    bb_log("notice", "worker: started as \"%s\"", d.node);
+
+    while (!bb_daemon_stopping) {
+        poll(NULL, 0, 1000);
+        bb_daemon_tick(&d);
+    }
+
+    bb_daemon_exit(&d);
+
+    return 0;
+}

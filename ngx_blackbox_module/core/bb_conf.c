@@ -1,0 +1,397 @@
+/*
+ * The daemons' configuration file: see bb_conf.h.
+ */
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bb_conf.h"
+
+#define BB_CONF_FILE_MAX  (1024 * 1024)
+
+
+typedef struct {
+    const char  *p;
+    const char  *source;
+    int          line;
+    char        *err;
+    size_t       errlen;
+} bb_conf_lexer_t;
+
+
+static int
+bb_conf_error(bb_conf_lexer_t *lx, const char *problem)
+{
+    snprintf(lx->err, lx->errlen, "%s:%d: %s", lx->source, lx->line, problem);
+    return -1;
+}
+
+
+/* Skips blanks, newlines and comments. */
+static void
+bb_conf_skip(bb_conf_lexer_t *lx)
+{
+    for ( ;; ) {
+        if (*lx->p == '\n') {
+            lx->line++;
+            lx->p++;
+
+        } else if (*lx->p == ' ' || *lx->p == '\t' || *lx->p == '\r') {
+            lx->p++;
+
+        } else if (*lx->p == '#') {
+            while (*lx->p && *lx->p != '\n') {
+                lx->p++;
+            }
+
+        } else {
+            return;
+        }
+    }
+}
+
+
+static char *
+bb_conf_name(bb_conf_lexer_t *lx)
+{
+    const char  *start;
+    char        *name;
+
+    start = lx->p;
+
+    while (islower((unsigned char) *lx->p) || isdigit((unsigned char) *lx->p)
+           || *lx->p == '_')
+    {
+        lx->p++;
+    }
+
+    if (lx->p == start) {
+        bb_conf_error(lx, "expected a directive name");
+        return NULL;
+    }
+
+    name = strndup(start, (size_t) (lx->p - start));
+    if (name == NULL) {
+        bb_conf_error(lx, "out of memory");
+    }
+
+    return name;
+}
+
+
+/* A double-quoted value; \" and \\ are the only escapes. */
+static char *
+bb_conf_quoted(bb_conf_lexer_t *lx)
+{
+    char    *value, *w;
+    size_t   cap;
+
+    lx->p++;
+    cap = strlen(lx->p) + 1;
+
+    value = malloc(cap);
+    if (value == NULL) {
+        bb_conf_error(lx, "out of memory");
+        return NULL;
+    }
+
+    w = value;
+
+    while (*lx->p != '"') {
+        if (*lx->p == '\0' || *lx->p == '\n') {
+            free(value);
+            bb_conf_error(lx, "unterminated quoted value");
+            return NULL;
+        }
+
+        if (*lx->p == '\\' && (lx->p[1] == '"' || lx->p[1] == '\\')) {
+            lx->p++;
+        }
+
+        *w++ = *lx->p++;
+    }
+
+    lx->p++;
+    *w = '\0';
+
+    return value;
+}
+
+
+static char *
+bb_conf_value(bb_conf_lexer_t *lx)
+{
+    const char  *start;
+    char        *value;
+
+    if (*lx->p == '"') {
+        return bb_conf_quoted(lx);
+    }
+
+    start = lx->p;
+
+    while (*lx->p && !isspace((unsigned char) *lx->p) && *lx->p != ';'
+           && *lx->p != '#' && *lx->p != '"')
+    {
+        lx->p++;
+    }
+
+    if (lx->p == start) {
+        bb_conf_error(lx, "expected a value");
+        return NULL;
+    }
+
+    value = strndup(start, (size_t) (lx->p - start));
+    if (value == NULL) {
+        bb_conf_error(lx, "out of memory");
+    }
+
+    return value;
+}
+
+
+static int
+bb_conf_add(bb_conf_t *conf, bb_conf_lexer_t *lx, char *name, char *value)
+{
+    bb_conf_entry_t  *e;
+
+    e = realloc(conf->entries, (conf->n + 1) * sizeof(bb_conf_entry_t));
+    if (e == NULL) {
+        free(name);
+        free(value);
+        return bb_conf_error(lx, "out of memory");
+    }
+
+    conf->entries = e;
+    e += conf->n++;
+
+    e->name = name;
+    e->value = value;
+    e->line = lx->line;
+
+    return 0;
+}
+
+
+int
+bb_conf_parse(bb_conf_t *conf, const char *text, const char *source,
+    char *err, size_t errlen)
+{
+    char             *name, *value;
+    bb_conf_lexer_t   lx;
+
+    conf->entries = NULL;
+    conf->n = 0;
+
+    lx.p = text;
+    lx.source = source;
+    lx.line = 1;
+    lx.err = err;
+    lx.errlen = errlen;
+
+    for ( ;; ) {
+        bb_conf_skip(&lx);
+
+        if (*lx.p == '\0') {
+            return 0;
+        }
+
+        name = bb_conf_name(&lx);
+        if (name == NULL) {
+            return -1;
+        }
+
+        bb_conf_skip(&lx);
+
+        value = bb_conf_value(&lx);
+        if (value == NULL) {
+            free(name);
+            return -1;
+        }
+
+        bb_conf_skip(&lx);
+
+        if (*lx.p != ';') {
+            free(name);
+            free(value);
+            return bb_conf_error(&lx, "expected \";\" after the value "
+                                      "(one value per directive)");
+        }
+
+        lx.p++;
+
+        if (bb_conf_add(conf, &lx, name, value) != 0) {
+            return -1;
+        }
+    }
+}
+
+
+int
+bb_conf_load(bb_conf_t *conf, const char *path, char *err, size_t errlen)
+{
+    int     rc;
+    FILE   *f;
+    char   *text;
+    size_t  n;
+
+    conf->entries = NULL;
+    conf->n = 0;
+
+    f = fopen(path, "r");
+    if (f == NULL) {
+        snprintf(err, errlen, "cannot open \"%s\": %s", path, strerror(errno));
+        return -1;
+    }
+
+    text = malloc(BB_CONF_FILE_MAX + 1);
+    if (text == NULL) {
+        fclose(f);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+
+    n = fread(text, 1, BB_CONF_FILE_MAX + 1, f);
+
+    if (ferror(f) || n > BB_CONF_FILE_MAX || memchr(text, '\0', n)) {
+        snprintf(err, errlen, "cannot read \"%s\": %s", path,
+                 ferror(f) ? strerror(errno) : "too large or not text");
+        fclose(f);
+        free(text);
+        return -1;
+    }
+
+    fclose(f);
+    text[n] = '\0';
+
+    rc = bb_conf_parse(conf, text, path, err, errlen);
+    free(text);
+
+    return rc;
+}
+
+
+void
+bb_conf_free(bb_conf_t *conf)
+{
+    size_t  i;
+
+    for (i = 0; i < conf->n; i++) {
+        free(conf->entries[i].name);
+        free(conf->entries[i].value);
+    }
+
+    free(conf->entries);
+    conf->entries = NULL;
+    conf->n = 0;
+}
+
+
+const char *
+bb_conf_get(bb_conf_t *conf, const char *name, const char *def)
+{
+    size_t       i;
+    const char  *value;
+
+    value = def;
+
+    for (i = 0; i < conf->n; i++) {
+        if (strcmp(conf->entries[i].name, name) == 0) {
+            value = conf->entries[i].value;
+        }
+    }
+
+    return value;
+}
+
+
+int
+bb_duration_ms(const char *s, int *ms)
+{
+    long   n, unit;
+    char  *end;
+
+    if (!isdigit((unsigned char) *s)) {
+        return -1;
+    }
+
+    errno = 0;
+    n = strtol(s, &end, 10);
+
+    if (errno != 0) {
+        return -1;
+    }
+
+    if (strcmp(end, "ms") == 0) {
+        unit = 1;
+
+    } else if (strcmp(end, "s") == 0 || *end == '\0') {
+        unit = 1000;
+
+    } else if (strcmp(end, "m") == 0) {
+        unit = 60 * 1000;
+
+    } else if (strcmp(end, "h") == 0) {
+        unit = 3600 * 1000;
+
+    } else {
+        return -1;
+    }
+
+    if (n > INT_MAX / unit) {
+        return -1;
+    }
+
+    *ms = (int) (n * unit);
+
+    return 0;
+}
+
+
+int
+bb_conf_get_ms(bb_conf_t *conf, const char *name, int def_ms, int *ms,
+    char *err, size_t errlen)
+{
+    const char  *value;
+
+    value = bb_conf_get(conf, name, NULL);
+
+    if (value == NULL) {
+        *ms = def_ms;
+        return 0;
+    }
+
+    if (bb_duration_ms(value, ms) != 0) {
+        snprintf(err, errlen, "\"%s\" is not a duration for %s "
+                 "(use e.g. 500ms, 10s, 2m)", value, name);
+        return -1;
+    }
+
+    return 0;
+}
+
+
+const bb_conf_entry_t *
+bb_conf_unknown(const bb_conf_t *conf, const char *const *known)
+{
+    size_t              i;
+    const char *const  *k;
+
+    for (i = 0; i < conf->n; i++) {
+        for (k = known; *k != NULL; k++) {
+            if (strcmp(conf->entries[i].name, *k) == 0) {
+                break;
+            }
+        }
+
+        if (*k == NULL) {
+            return &conf->entries[i];
+        }
+    }
+
+    return NULL;
+}

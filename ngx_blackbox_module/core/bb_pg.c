@@ -1,0 +1,212 @@
+/*
+ * PostgreSQL access with bounded waits: see bb_pg.h.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "bb_pg.h"
+
+
+static __thread PGconn  *bb_pg_cached;
+
+
+static void
+bb_pg_reason(char *err, size_t errlen, const char *what, PGconn *conn)
+{
+    size_t       n;
+    const char  *msg;
+
+    msg = conn ? PQerrorMessage(conn) : "";
+    snprintf(err, errlen, "%s%s%s", what, *msg ? ": " : "", msg);
+
+    /* libpq ends its messages with a newline; log lines must not. */
+    n = strlen(err);
+    while (n > 0 && (err[n - 1] == '\n' || err[n - 1] == '\r')) {
+        err[--n] = '\0';
+    }
+}
+
+
+void
+bb_pg_conn_drop(void)
+{
+    if (bb_pg_cached != NULL) {
+        PQfinish(bb_pg_cached);
+        bb_pg_cached = NULL;
+    }
+}
+
+
+static PGconn *
+bb_pg_connect(const char *conninfo, bb_deadline_t deadline,
+    char *err, size_t errlen)
+{
+    int                      ready;
+    PGconn                  *conn;
+    PostgresPollingStatusType  st;
+
+    conn = PQconnectStart(conninfo);
+    if (conn == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+
+    if (PQstatus(conn) == CONNECTION_BAD) {
+        bb_pg_reason(err, errlen, "cannot connect", conn);
+        PQfinish(conn);
+        return NULL;
+    }
+
+    /* libpq's documented start: act as if the last poll asked to write. */
+    st = PGRES_POLLING_WRITING;
+
+    while (st != PGRES_POLLING_OK) {
+        if (st == PGRES_POLLING_FAILED) {
+            bb_pg_reason(err, errlen, "cannot connect", conn);
+            PQfinish(conn);
+            return NULL;
+        }
+
+        ready = bb_wait_fd(PQsocket(conn), st == PGRES_POLLING_WRITING,
+                           deadline);
+        if (ready <= 0) {
+            snprintf(err, errlen, ready == 0 ? "connection timed out"
+                                             : "poll failed while connecting");
+            PQfinish(conn);
+            return NULL;
+        }
+
+        st = PQconnectPoll(conn);
+    }
+
+    if (PQsetnonblocking(conn, 1) != 0) {
+        bb_pg_reason(err, errlen, "cannot set non-blocking mode", conn);
+        PQfinish(conn);
+        return NULL;
+    }
+
+    return conn;
+}
+
+
+PGconn *
+bb_pg_conn(const char *conninfo, bb_deadline_t deadline,
+    char *err, size_t errlen)
+{
+    if (bb_pg_cached != NULL && PQstatus(bb_pg_cached) != CONNECTION_OK) {
+        bb_pg_conn_drop();
+    }
+
+    if (bb_pg_cached == NULL) {
+        bb_pg_cached = bb_pg_connect(conninfo, deadline, err, errlen);
+    }
+
+    return bb_pg_cached;
+}
+
+
+/* Sends the whole query buffer, waiting for the socket as needed. */
+static int
+bb_pg_flush(PGconn *conn, bb_deadline_t deadline)
+{
+    int  rc;
+
+    while ((rc = PQflush(conn)) == 1) {
+        if (bb_wait_fd(PQsocket(conn), 1, deadline) <= 0) {
+            return -1;
+        }
+    }
+
+    return rc;
+}
+
+
+/* Collects the results of the query in flight and keeps the last one. */
+static PGresult *
+bb_pg_collect(PGconn *conn, bb_deadline_t deadline, int *timed_out)
+{
+    PGresult  *res, *last;
+
+    last = NULL;
+    *timed_out = 0;
+
+    for ( ;; ) {
+        while (PQisBusy(conn)) {
+            if (bb_wait_fd(PQsocket(conn), 0, deadline) <= 0) {
+                *timed_out = 1;
+                PQclear(last);
+                return NULL;
+            }
+
+            if (!PQconsumeInput(conn)) {
+                PQclear(last);
+                return NULL;
+            }
+        }
+
+        res = PQgetResult(conn);
+        if (res == NULL) {
+            return last;
+        }
+
+        PQclear(last);
+        last = res;
+    }
+}
+
+
+PGresult *
+bb_pg_exec(const char *conninfo, const char *sql, int nparams,
+    const char *const *params, bb_deadline_t deadline,
+    char *err, size_t errlen)
+{
+    int             timed_out;
+    PGconn         *conn;
+    PGresult       *res;
+    ExecStatusType  st;
+
+    conn = bb_pg_conn(conninfo, deadline, err, errlen);
+    if (conn == NULL) {
+        return NULL;
+    }
+
+    if (!PQsendQueryParams(conn, sql, nparams, NULL, params, NULL, NULL, 0)
+        || bb_pg_flush(conn, deadline) != 0)
+    {
+        bb_pg_reason(err, errlen, "cannot send query", conn);
+        bb_pg_conn_drop();
+        return NULL;
+    }
+
+    res = bb_pg_collect(conn, deadline, &timed_out);
+
+    if (res == NULL) {
+        if (timed_out) {
+            snprintf(err, errlen, "query timed out");
+
+        } else {
+            bb_pg_reason(err, errlen, "connection lost", conn);
+        }
+
+        /* The server may still answer later: never reuse this connection. */
+        bb_pg_conn_drop();
+        return NULL;
+    }
+
+    st = PQresultStatus(res);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        snprintf(err, errlen, "query failed: %s",
+                 PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+                 ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : "?");
+        PQclear(res);
+
+        if (PQstatus(conn) != CONNECTION_OK) {
+            bb_pg_conn_drop();
+        }
+
+        return NULL;
+    }
+
+    return res;
+}

@@ -1,0 +1,290 @@
+/*
+ * ngx_http_blackbox_module: the blackbox REST API, web app glue and media
+ * packaging inside nginx.
+ *
+ * This file holds only the directives, the configuration and the module
+ * struct; each concern lives in its own ngx_http_blackbox_<concern>.c, and
+ * everything that does not need nginx lives in core/.
+ */
+
+#include "ngx_http_blackbox_module.h"
+
+
+static char *ngx_http_blackbox_health(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_http_blackbox_jwt_key_load(ngx_conf_t *cf,
+    ngx_http_blackbox_main_conf_t *bmcf);
+static u_char *ngx_http_blackbox_cstr(ngx_conf_t *cf, ngx_str_t *s);
+static void *ngx_http_blackbox_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_blackbox_init_main_conf(ngx_conf_t *cf, void *conf);
+
+
+static ngx_command_t  ngx_http_blackbox_commands[] = {
+
+    { ngx_string("blackbox_postgres"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_blackbox_main_conf_t, postgres),
+      NULL },
+
+    { ngx_string("blackbox_redis"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_blackbox_main_conf_t, redis),
+      NULL },
+
+    { ngx_string("blackbox_storage"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_blackbox_main_conf_t, storage),
+      NULL },
+
+    { ngx_string("blackbox_jwt_key_file"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_blackbox_main_conf_t, jwt_key_file),
+      NULL },
+
+    { ngx_string("blackbox_thread_pool"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_blackbox_main_conf_t, thread_pool_name),
+      NULL },
+
+    { ngx_string("blackbox_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_blackbox_main_conf_t, timeout),
+      NULL },
+
+    { ngx_string("blackbox_node_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_blackbox_main_conf_t, node_timeout),
+      NULL },
+
+    { ngx_string("blackbox_health"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_blackbox_health,
+      0,
+      0,
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_blackbox_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+
+    ngx_http_blackbox_create_main_conf,    /* create main configuration */
+    ngx_http_blackbox_init_main_conf,      /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    NULL,                                  /* create location configuration */
+    NULL                                   /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_blackbox_module = {
+    NGX_MODULE_V1,
+    &ngx_http_blackbox_module_ctx,         /* module context */
+    ngx_http_blackbox_commands,            /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static char *
+ngx_http_blackbox_health(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_blackbox_health_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * Reads the JWT signing key once, at configuration time, so that a missing
+ * or weak key stops nginx from starting rather than failing requests later.
+ */
+static ngx_int_t
+ngx_http_blackbox_jwt_key_load(ngx_conf_t *cf,
+    ngx_http_blackbox_main_conf_t *bmcf)
+{
+    ssize_t          n;
+    ngx_fd_t         fd;
+    ngx_file_info_t  fi;
+    u_char           key[1024];
+
+    fd = ngx_open_file(bmcf->jwt_key_file.data, NGX_FILE_RDONLY,
+                       NGX_FILE_OPEN, 0);
+    if (fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_open_file_n " \"%s\" failed "
+                           "(blackbox_jwt_key_file)",
+                           bmcf->jwt_key_file.data);
+        return NGX_ERROR;
+    }
+
+    n = read(fd, key, sizeof(key));
+
+    if (ngx_fd_info(fd, &fi) == 0 && (fi.st_mode & 077)) {
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                           "blackbox_jwt_key_file \"%s\" is readable by "
+                           "other users: make it mode 0600",
+                           bmcf->jwt_key_file.data);
+    }
+
+    ngx_close_file(fd);
+
+    if (n < NGX_HTTP_BLACKBOX_JWT_KEY_MIN) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "blackbox_jwt_key_file \"%s\" must hold at least "
+                           "%d random bytes", bmcf->jwt_key_file.data,
+                           NGX_HTTP_BLACKBOX_JWT_KEY_MIN);
+        return NGX_ERROR;
+    }
+
+    bmcf->jwt_key.data = ngx_pnalloc(cf->pool, n);
+    if (bmcf->jwt_key.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(bmcf->jwt_key.data, key, n);
+    bmcf->jwt_key.len = n;
+    ngx_explicit_memzero(key, sizeof(key));
+
+    return NGX_OK;
+}
+
+
+/* A NUL-terminated copy of s, for the core's plain C interfaces. */
+static u_char *
+ngx_http_blackbox_cstr(ngx_conf_t *cf, ngx_str_t *s)
+{
+    u_char  *p;
+
+    p = ngx_pnalloc(cf->pool, s->len + 1);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    *ngx_cpymem(p, s->data, s->len) = '\0';
+
+    return p;
+}
+
+
+static void *
+ngx_http_blackbox_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_blackbox_main_conf_t  *bmcf;
+
+    bmcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_blackbox_main_conf_t));
+    if (bmcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     bmcf->postgres = { 0, NULL };
+     *     bmcf->redis = { 0, NULL };
+     *     bmcf->storage = { 0, NULL };
+     *     bmcf->jwt_key_file = { 0, NULL };
+     *     bmcf->jwt_key = { 0, NULL };
+     *     bmcf->thread_pool_name = { 0, NULL };
+     *     bmcf->thread_pool = NULL;
+     */
+
+    bmcf->timeout = NGX_CONF_UNSET_MSEC;
+    bmcf->node_timeout = NGX_CONF_UNSET;
+
+    return bmcf;
+}
+
+
+static char *
+ngx_http_blackbox_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_blackbox_main_conf_t  *bmcf = conf;
+
+    ngx_conf_init_msec_value(bmcf->timeout, 2000);
+    ngx_conf_init_value(bmcf->node_timeout, 15);
+
+    if (bmcf->postgres.data == NULL) {
+        ngx_str_set(&bmcf->postgres, "host=127.0.0.1 dbname=blackbox");
+    }
+
+    if (bmcf->redis.data == NULL) {
+        ngx_str_set(&bmcf->redis, "127.0.0.1:6379");
+    }
+
+    if (bmcf->storage.data == NULL) {
+        ngx_str_set(&bmcf->storage, "/var/lib/blackbox/storage");
+    }
+
+    if (bmcf->jwt_key_file.data == NULL) {
+        ngx_str_set(&bmcf->jwt_key_file, "jwt.key");
+    }
+
+    if (bmcf->thread_pool_name.data == NULL) {
+        ngx_str_set(&bmcf->thread_pool_name, "blackbox");
+    }
+
+    if (ngx_conf_full_name(cf->cycle, &bmcf->jwt_key_file, 1) != NGX_OK
+        || ngx_conf_full_name(cf->cycle, &bmcf->storage, 0) != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    bmcf->jwt_key_file.data = ngx_http_blackbox_cstr(cf, &bmcf->jwt_key_file);
+    if (bmcf->jwt_key_file.data == NULL
+        || ngx_http_blackbox_jwt_key_load(cf, bmcf) != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    /* Created with nginx's defaults unless a thread_pool directive sizes it. */
+    bmcf->thread_pool = ngx_thread_pool_add(cf, &bmcf->thread_pool_name);
+    if (bmcf->thread_pool == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    bmcf->health.postgres = (char *) ngx_http_blackbox_cstr(cf,
+                                                            &bmcf->postgres);
+    bmcf->health.redis = (char *) ngx_http_blackbox_cstr(cf, &bmcf->redis);
+    bmcf->health.storage = (char *) ngx_http_blackbox_cstr(cf,
+                                                           &bmcf->storage);
+    bmcf->health.timeout_ms = (int) bmcf->timeout;
+    bmcf->health.node_max_age = (int) bmcf->node_timeout;
+
+    if (bmcf->health.postgres == NULL || bmcf->health.redis == NULL
+        || bmcf->health.storage == NULL)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}

@@ -1,0 +1,78 @@
+/*
+ * What the blackbox module's files share: its configuration and the entry
+ * points of each concern (one file each).
+ */
+
+#ifndef NGX_HTTP_BLACKBOX_MODULE_H
+#define NGX_HTTP_BLACKBOX_MODULE_H
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "bb_health.h"
+
+#if !(NGX_THREADS)
+#error blackbox needs nginx built --with-threads
+#endif
+
+/* HS256 wants a key of at least its own 256 bits. */
+#define NGX_HTTP_BLACKBOX_JWT_KEY_MIN  32
+
+
+typedef struct {
+    ngx_str_t            postgres;       /* libpq conninfo */
+    ngx_str_t            redis;          /* host:port or unix:/path */
+    ngx_str_t            storage;        /* clip storage folder */
+    ngx_str_t            jwt_key_file;
+    ngx_str_t            jwt_key;        /* the file's bytes */
+    ngx_str_t            thread_pool_name;
+    ngx_msec_t           timeout;        /* bound on each DB/Redis call */
+    time_t               node_timeout;   /* a daemon silent longer is down */
+
+    ngx_thread_pool_t   *thread_pool;
+    bb_health_conf_t     health;         /* the above, as the core wants it */
+} ngx_http_blackbox_main_conf_t;
+
+
+/* ngx_http_blackbox_thread.c: running blocking work in the thread pool. */
+
+typedef struct ngx_http_blackbox_job_s  ngx_http_blackbox_job_t;
+
+/* Runs in a pool thread: blocking I/O allowed, the request is not. */
+typedef void (*ngx_http_blackbox_job_run_pt)(void *data);
+
+/* Runs back on the event loop; returns what finalizes the request. */
+typedef ngx_int_t (*ngx_http_blackbox_job_done_pt)(ngx_http_request_t *r,
+    void *data);
+
+struct ngx_http_blackbox_job_s {
+    ngx_http_blackbox_job_run_pt    run;
+    ngx_http_blackbox_job_done_pt   done;
+    ngx_http_request_t             *request;
+    ngx_thread_task_t              *task;
+    void                           *data;   /* size bytes, zeroed */
+};
+
+ngx_http_blackbox_job_t *ngx_http_blackbox_job_create(ngx_http_request_t *r,
+    size_t size);
+ngx_int_t ngx_http_blackbox_job_post(ngx_http_request_t *r,
+    ngx_http_blackbox_job_t *job);
+
+
+/* ngx_http_blackbox_response.c: JSON answers. */
+
+ngx_int_t ngx_http_blackbox_send_json(ngx_http_request_t *r,
+    ngx_uint_t status, u_char *json, size_t len);
+ngx_int_t ngx_http_blackbox_send_error(ngx_http_request_t *r,
+    ngx_uint_t status, const char *code, const char *message);
+
+
+/* ngx_http_blackbox_health.c: GET /api/v1/health. */
+
+ngx_int_t ngx_http_blackbox_health_handler(ngx_http_request_t *r);
+
+
+extern ngx_module_t  ngx_http_blackbox_module;
+
+#endif /* NGX_HTTP_BLACKBOX_MODULE_H */
