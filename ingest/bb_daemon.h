@@ -14,7 +14,7 @@
 #include "bb_node.h"
 
 /* Seconds between two beats of a live daemon (see bb_node.h). */
-#define BB_DAEMON_BEAT_S  5
+#define BB_DAEMON_BEAT_S  2
 
 typedef struct {
     const char  *kind;          /* "ingest" or "worker" */

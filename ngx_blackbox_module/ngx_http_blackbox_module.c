@@ -231,7 +231,7 @@ ngx_http_blackbox_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_http_blackbox_main_conf_t  *bmcf = conf;
 
     ngx_conf_init_msec_value(bmcf->timeout, 2000);
-    ngx_conf_init_value(bmcf->node_timeout, 15);
+    ngx_conf_init_value(bmcf->node_timeout, 10);
 
     if (bmcf->postgres.data == NULL) {
         ngx_str_set(&bmcf->postgres, "host=127.0.0.1 dbname=blackbox");

@@ -65,3 +65,16 @@ bb_wait_fd(int fd, int want_write, bb_deadline_t deadline)
         }
     }
 }
+
+
+int
+bb_idle_fd_readable(int fd)
+{
+    struct pollfd  pfd;
+
+    pfd.fd = fd;
+    pfd.events = POLLIN;
+    pfd.revents = 0;
+
+    return poll(&pfd, 1, 0) != 0;
+}

@@ -23,4 +23,12 @@ int bb_deadline_left(bb_deadline_t deadline);
  */
 int bb_wait_fd(int fd, int want_write, bb_deadline_t deadline);
 
+/*
+ * 1 when an idle connection's fd has something to read right now.  Nothing
+ * should arrive on an idle database connection: when something does, it is
+ * the server closing it (a restart, an idle timeout), and a cached
+ * connection must be dropped before use rather than fail the next request.
+ */
+int bb_idle_fd_readable(int fd);
+
 #endif /* BB_DEADLINE_H */

@@ -94,7 +94,14 @@ PGconn *
 bb_pg_conn(const char *conninfo, bb_deadline_t deadline,
     char *err, size_t errlen)
 {
-    if (bb_pg_cached != NULL && PQstatus(bb_pg_cached) != CONNECTION_OK) {
+    /*
+     * Data on an idle connection is, in practice, the server's "terminating
+     * connection" before it hangs up (a restart, a fast shutdown).
+     */
+    if (bb_pg_cached != NULL
+        && (PQstatus(bb_pg_cached) != CONNECTION_OK
+            || bb_idle_fd_readable(PQsocket(bb_pg_cached))))
+    {
         bb_pg_conn_drop();
     }
 

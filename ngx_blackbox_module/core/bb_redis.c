@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "bb_deadline.h"
 #include "bb_redis.h"
 
 
@@ -77,7 +78,12 @@ bb_redis_conn(const char *addr, int timeout_ms, char *err, size_t errlen)
     bb_redis_addr_t   a;
 
     if (bb_redis_cached != NULL) {
-        return bb_redis_cached;
+        if (!bb_idle_fd_readable(bb_redis_cached->fd)) {
+            return bb_redis_cached;
+        }
+
+        /* Redis never speaks unasked: the server closed this connection. */
+        bb_redis_conn_drop();
     }
 
     if (bb_redis_addr_parse(addr, &a, err, errlen) != 0) {

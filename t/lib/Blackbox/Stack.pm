@@ -1,0 +1,207 @@
+package Blackbox::Stack;
+
+# The test harness: a whole blackbox stack of its own for one test file.
+#
+# Each stack lives in a fresh temporary folder on free loopback ports, so
+# tests never touch a running `make run` nor each other.  It is started and
+# stopped by the same scripts/stack a person uses, and when it stops, the
+# logs of every process are checked for [alert], [emerg] and sanitizer
+# reports: a test file passes only if its servers stayed healthy too.
+#
+#   my $s = Blackbox::Stack->start;
+#   my $r = $s->get('/api/v1/health');
+#   is $r->{status}, 200;
+#   $s->stop;
+
+use strict;
+use warnings;
+
+use Cwd qw(abs_path);
+use File::Basename qw(dirname);
+use File::Temp qw(tempdir);
+use HTTP::Tiny;
+use IO::Socket::INET;
+use JSON::PP;
+use Scalar::Util ();
+use Test::More;
+use Time::HiRes qw(sleep time);
+
+our $ROOT = abs_path(dirname(__FILE__) . '/../../..');
+
+# Stacks a test left running (it died, say) are stopped before File::Temp
+# removes their folders: the END below runs before File::Temp's own.
+my @STARTED;
+
+my @LOG_ALARMS = (
+    qr/\[alert\]/, qr/\[emerg\]/, qr/AddressSanitizer/, qr/LeakSanitizer/,
+    qr/runtime error:/,
+);
+
+# A port nobody listens on now.  The kernel picks it; the small window until
+# the stack binds it is accepted.
+sub free_port {
+    my ($proto) = @_;
+    my $sock = IO::Socket::INET->new(
+        LocalAddr => '127.0.0.1', LocalPort => 0, Proto => $proto || 'tcp',
+        ($proto || 'tcp') eq 'tcp' ? (Listen => 1) : (),
+    ) or die "cannot find a free port: $!";
+    my $port = $sock->sockport;
+    close $sock;
+    return $port;
+}
+
+sub build_dir {
+    return $ENV{BB_BUILD} || "$ROOT/build";
+}
+
+# Environment for scripts/stack: this stack's folder and ports.
+sub env {
+    my ($self) = @_;
+    my %env = (
+        BB_VAR          => $self->{var},
+        BB_BUILD        => build_dir(),
+        BB_HTTP_PORT    => $self->{http_port},
+        BB_SRT_PORT     => $self->{srt_port},
+        BB_PG_PORT      => $self->{pg_port},
+        BB_REDIS_PORT   => $self->{redis_port},
+        BB_SMTP_PORT    => $self->{smtp_port},
+        BB_NODE_TIMEOUT => $self->{node_timeout},
+        build_dir() =~ m{/asan/?$} ? (BB_ASAN => 1) : (),
+    );
+    return %env;
+}
+
+# Options: any of the env() names in lower case without BB_, to override.
+sub new {
+    my ($class, %opt) = @_;
+    my $self = bless {
+        var          => tempdir('blackbox-test-XXXXXX', TMPDIR => 1,
+                                CLEANUP => !$ENV{BB_KEEP}),
+        http_port    => free_port('tcp'),
+        srt_port     => free_port('udp'),
+        pg_port      => free_port('tcp'),
+        redis_port   => free_port('tcp'),
+        smtp_port    => free_port('tcp'),
+        node_timeout => '10s',
+        %opt,
+        running      => 0,
+    }, $class;
+    $self->{http} = HTTP::Tiny->new(timeout => 30, max_redirect => 0);
+    return $self;
+}
+
+# Runs scripts/stack with this stack's environment; returns (exit code,
+# output with stderr).
+sub stack {
+    my ($self, @args) = @_;
+    my %env = $self->env;
+    local @ENV{keys %env} = values %env;
+    my $cmd = join ' ', map { "'$_'" } "$ROOT/scripts/stack", @args;
+    my $out = `$cmd 2>&1`;
+    return ($? >> 8, $out);
+}
+
+sub start {
+    my ($class, %opt) = @_;
+    my $self = ref $class ? $class : $class->new(%opt);
+    my ($rc, $out) = $self->stack('up');
+    if ($rc != 0) {
+        diag $out;
+        BAIL_OUT("the test stack did not start in $self->{var}");
+    }
+    $self->{running} = 1;
+    push @STARTED, $self;
+    Scalar::Util::weaken($STARTED[-1]);
+    return $self;
+}
+
+sub var  { $_[0]{var} }
+sub url  { "http://127.0.0.1:$_[0]{http_port}$_[1]" }
+
+# One HTTP request; returns HTTP::Tiny's answer with a decoded {json}
+# when the body is JSON.
+sub request {
+    my ($self, $method, $path, %opt) = @_;
+    my $r = $self->{http}->request($method, $self->url($path), \%opt);
+    my $type = $r->{headers}{'content-type'} || '';
+    if ($type =~ m{^application/json} && length $r->{content}) {
+        $r->{json} = eval { decode_json($r->{content}) };
+    }
+    return $r;
+}
+
+sub get { my ($self, $path, %opt) = @_; $self->request('GET', $path, %opt) }
+
+# Polls GET $path until $want->($answer) holds or $seconds pass; returns
+# the last answer.  For state that settles by itself (a daemon's beat).
+sub get_until {
+    my ($self, $path, $want, $seconds) = @_;
+    my $deadline = time + ($seconds || 20);
+    my $r;
+    while (1) {
+        $r = $self->get($path);
+        return $r if $want->($r) || time > $deadline;
+        sleep 0.2;
+    }
+}
+
+sub pid {
+    my ($self, $service) = @_;
+    my $file = $service eq 'postgres' ? "$self->{var}/pg/postmaster.pid"
+                                      : "$self->{var}/run/$service.pid";
+    open my $fh, '<', $file or return undef;
+    my $pid = <$fh>;
+    chomp $pid if defined $pid;
+    return $pid;
+}
+
+sub stop_service  { my ($s, $name) = @_; $s->stack('stop', $name) }
+
+sub start_service {
+    my ($self, $name) = @_;
+    my ($rc, $out) = $self->stack('start', $name);
+    diag $out if $rc != 0;
+    return $rc;
+}
+
+sub signal_service {
+    my ($self, $name, $signal) = @_;
+    my $pid = $self->pid($name) or die "no pid for $name";
+    kill $signal, $pid or die "cannot signal $name ($pid): $!";
+}
+
+# Every log line that shows a server in trouble.
+sub log_alarms {
+    my ($self) = @_;
+    my @found;
+    for my $file (glob("$self->{var}/log/*")) {
+        open my $fh, '<', $file or next;
+        while (my $line = <$fh>) {
+            push @found, "$file: $line" if grep { $line =~ $_ } @LOG_ALARMS;
+        }
+    }
+    return @found;
+}
+
+# Stops the stack and checks its logs (unless told which alarms to expect).
+sub stop {
+    my ($self, %opt) = @_;
+    return unless $self->{running};
+    my ($rc, $out) = $self->stack('down');
+    $self->{running} = 0;
+    is $rc, 0, 'the stack stopped cleanly' or diag $out;
+    my @alarms = grep { !$opt{allow} || $_ !~ $opt{allow} } $self->log_alarms;
+    ok !@alarms, 'no alert, emerg or sanitizer report in the logs'
+        or diag @alarms;
+}
+
+END {
+    my $rc = $?;
+    for my $self (grep { defined && $_->{running} } @STARTED) {
+        $self->stack('down');
+        $self->{running} = 0;
+    }
+    $? = $rc;
+}
+
+1;

@@ -1,0 +1,138 @@
+/*
+ * A minimal TAP producer for the C unit tests, so that they need nothing
+ * beyond libc and their output can be read by prove or by eye.
+ *
+ *     ok(cond, "name %d", i);
+ *     is_int(got, want, "name");
+ *     is_str(got, want, "name");
+ *     return done_testing();
+ *
+ * The plan is printed last ("1..N"), so tests need not count themselves.
+ */
+
+#ifndef BB_TAP_H
+#define BB_TAP_H
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static int  tap_run;
+static int  tap_failed;
+
+
+/* Prints the result line and returns cond, so callers can skip follow-ups. */
+static inline int
+tap_vok(int cond, const char *fmt, va_list args)
+{
+    tap_run++;
+
+    if (!cond) {
+        tap_failed++;
+    }
+
+    printf("%sok %d - ", cond ? "" : "not ", tap_run);
+    vprintf(fmt, args);
+    printf("\n");
+
+    /* Keep the order of our lines and of anything the code under test logs. */
+    fflush(stdout);
+
+    return cond;
+}
+
+
+static inline int
+tap_ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static inline int
+tap_ok(int cond, const char *fmt, ...)
+{
+    int      rc;
+    va_list  args;
+
+    va_start(args, fmt);
+    rc = tap_vok(cond, fmt, args);
+    va_end(args);
+
+    return rc;
+}
+
+#define ok(cond, ...)  tap_ok(!!(cond), __VA_ARGS__)
+
+
+static inline void
+tap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static inline void
+tap_diag(const char *fmt, ...)
+{
+    va_list  args;
+
+    printf("# ");
+    va_start(args, fmt);
+    vprintf(fmt, args);
+    va_end(args);
+    printf("\n");
+    fflush(stdout);
+}
+
+#define diag(...)  tap_diag(__VA_ARGS__)
+
+
+static inline int
+is_int(long long got, long long want, const char *name)
+{
+    if (tap_ok(got == want, "%s", name)) {
+        return 1;
+    }
+
+    diag("     got: %lld", got);
+    diag("    want: %lld", want);
+
+    return 0;
+}
+
+
+/* NULL is a value in its own right here: it equals only NULL. */
+static inline int
+is_str(const char *got, const char *want, const char *name)
+{
+    int  same;
+
+    if (got == NULL || want == NULL) {
+        same = (got == want);
+
+    } else {
+        same = (strcmp(got, want) == 0);
+    }
+
+    if (tap_ok(same, "%s", name)) {
+        return 1;
+    }
+
+    diag("     got: %s%s%s", got ? "\"" : "", got ? got : "NULL",
+         got ? "\"" : "");
+    diag("    want: %s%s%s", want ? "\"" : "", want ? want : "NULL",
+         want ? "\"" : "");
+
+    return 0;
+}
+
+
+/* Prints the plan; the result is main's exit code. */
+static inline int
+done_testing(void)
+{
+    printf("1..%d\n", tap_run);
+
+    if (tap_failed) {
+        diag("failed %d of %d tests", tap_failed, tap_run);
+    }
+
+    fflush(stdout);
+
+    return tap_failed ? 1 : 0;
+}
+
+#endif /* BB_TAP_H */
