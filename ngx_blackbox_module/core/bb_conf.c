@@ -63,15 +63,15 @@ bb_conf_name(bb_conf_lexer_t *lx)
 
     start = lx->p;
 
+    if (!islower((unsigned char) *lx->p)) {
+        bb_conf_error(lx, "expected a directive name");
+        return NULL;
+    }
+
     while (islower((unsigned char) *lx->p) || isdigit((unsigned char) *lx->p)
            || *lx->p == '_')
     {
         lx->p++;
-    }
-
-    if (lx->p == start) {
-        bb_conf_error(lx, "expected a directive name");
-        return NULL;
     }
 
     name = strndup(start, (size_t) (lx->p - start));
@@ -87,32 +87,35 @@ bb_conf_name(bb_conf_lexer_t *lx)
 static char *
 bb_conf_quoted(bb_conf_lexer_t *lx)
 {
-    char    *value, *w;
-    size_t   cap;
+    char        *value, *w;
+    const char  *end;
 
     lx->p++;
-    cap = strlen(lx->p) + 1;
 
-    value = malloc(cap);
+    /* Find the end first, so the value takes no more than its own size. */
+    for (end = lx->p; *end != '"'; end++) {
+        if (*end == '\0' || *end == '\n') {
+            bb_conf_error(lx, "unterminated quoted value");
+            return NULL;
+        }
+
+        if (*end == '\\' && (end[1] == '"' || end[1] == '\\')) {
+            end++;
+        }
+    }
+
+    value = malloc((size_t) (end - lx->p) + 1);
     if (value == NULL) {
         bb_conf_error(lx, "out of memory");
         return NULL;
     }
 
-    w = value;
-
-    while (*lx->p != '"') {
-        if (*lx->p == '\0' || *lx->p == '\n') {
-            free(value);
-            bb_conf_error(lx, "unterminated quoted value");
-            return NULL;
-        }
-
+    for (w = value; lx->p < end; lx->p++) {
         if (*lx->p == '\\' && (lx->p[1] == '"' || lx->p[1] == '\\')) {
             lx->p++;
         }
 
-        *w++ = *lx->p++;
+        *w++ = *lx->p;
     }
 
     lx->p++;
@@ -155,7 +158,8 @@ bb_conf_value(bb_conf_lexer_t *lx)
 
 
 static int
-bb_conf_add(bb_conf_t *conf, bb_conf_lexer_t *lx, char *name, char *value)
+bb_conf_add(bb_conf_t *conf, bb_conf_lexer_t *lx, char *name, char *value,
+    int line)
 {
     bb_conf_entry_t  *e;
 
@@ -171,7 +175,7 @@ bb_conf_add(bb_conf_t *conf, bb_conf_lexer_t *lx, char *name, char *value)
 
     e->name = name;
     e->value = value;
-    e->line = lx->line;
+    e->line = line;
 
     return 0;
 }
@@ -181,6 +185,7 @@ int
 bb_conf_parse(bb_conf_t *conf, const char *text, const char *source,
     char *err, size_t errlen)
 {
+    int               line;
     char             *name, *value;
     bb_conf_lexer_t   lx;
 
@@ -200,6 +205,7 @@ bb_conf_parse(bb_conf_t *conf, const char *text, const char *source,
             return 0;
         }
 
+        line = lx.line;
         name = bb_conf_name(&lx);
         if (name == NULL) {
             return -1;
@@ -218,13 +224,16 @@ bb_conf_parse(bb_conf_t *conf, const char *text, const char *source,
         if (*lx.p != ';') {
             free(name);
             free(value);
+
+            /* Name the directive's line, not the one where ";" was due. */
+            lx.line = line;
             return bb_conf_error(&lx, "expected \";\" after the value "
                                       "(one value per directive)");
         }
 
         lx.p++;
 
-        if (bb_conf_add(conf, &lx, name, value) != 0) {
+        if (bb_conf_add(conf, &lx, name, value, line) != 0) {
             return -1;
         }
     }

@@ -2,6 +2,7 @@
  * Redis access with bounded waits: see bb_redis.h.
  */
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,7 @@ bb_redis_addr_parse(const char *addr, bb_redis_addr_t *out,
     long         port;
     size_t       hostlen;
     char        *end;
-    const char  *colon;
+    const char  *colon, *host;
 
     memset(out, 0, sizeof(bb_redis_addr_t));
 
@@ -39,24 +40,40 @@ bb_redis_addr_parse(const char *addr, bb_redis_addr_t *out,
 
     colon = strrchr(addr, ':');
     if (colon == NULL || colon == addr) {
-        snprintf(err, errlen, "redis address \"%s\" is not host:port", addr);
-        return -1;
+        goto invalid;
     }
 
+    host = addr;
     hostlen = (size_t) (colon - addr);
-    port = strtol(colon + 1, &end, 10);
 
-    if (*end != '\0' || colon[1] == '\0' || port < 1 || port > 65535
+    /* "[::1]:6379": the brackets only delimit the IPv6 address. */
+    if (host[0] == '[') {
+        if (hostlen < 3 || host[hostlen - 1] != ']') {
+            goto invalid;
+        }
+
+        host++;
+        hostlen -= 2;
+    }
+
+    port = isdigit((unsigned char) colon[1]) ? strtol(colon + 1, &end, 10)
+                                             : 0;
+
+    if (port < 1 || port > 65535 || *end != '\0'
         || hostlen >= BB_REDIS_HOST_MAX)
     {
-        snprintf(err, errlen, "redis address \"%s\" is not host:port", addr);
-        return -1;
+        goto invalid;
     }
 
-    memcpy(out->host, addr, hostlen);
+    memcpy(out->host, host, hostlen);
     out->port = (int) port;
 
     return 0;
+
+invalid:
+
+    snprintf(err, errlen, "redis address \"%s\" is not host:port", addr);
+    return -1;
 }
 
 

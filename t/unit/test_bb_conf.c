@@ -70,7 +70,7 @@ test_parse_good(void)
         { "quote right after name", "a\"x\";", "a=x@1" },
         { "comment after directive", "a b; # note\nc d;",
           "a=b@1 | c=d@2" },
-        { "comment ends a bare value", "a b# note\n;", "a=b@2" },
+        { "comment ends a bare value", "a b# note\n;", "a=b@1" },
         { "two directives on a line", "a 1; b 2;", "a=1@1 | b=2@1" },
         { "several lines", "a 1;\nb 2;\n\n# c 9;\nc 3;\n",
           "a=1@1 | b=2@2 | c=3@5" },
@@ -111,12 +111,9 @@ test_parse_errors(void)
         { "missing semicolon at end", "a b",
           SOURCE ":1: expected \";\" after the value "
           "(one value per directive)" },
-        /*
-         * The error names the line where ";" was looked for, which is the
-         * next directive's line when the semicolon is missing at a line end.
-         */
+        /* The error names the directive's line, not the next one. */
         { "missing semicolon before next line", "a b\nc d;\n",
-          SOURCE ":2: expected \";\" after the value "
+          SOURCE ":1: expected \";\" after the value "
           "(one value per directive)" },
         { "two values", "x 1;\na b c;\n",
           SOURCE ":2: expected \";\" after the value "
@@ -127,6 +124,8 @@ test_parse_errors(void)
         { "text glued to a quoted value", "a \"b\"c;",
           SOURCE ":1: expected \";\" after the value "
           "(one value per directive)" },
+        { "name starting with a digit", "1a b;",
+          SOURCE ":1: expected a directive name" },
         { "unterminated quote at end", "a \"abc",
           SOURCE ":1: unterminated quoted value" },
         { "unterminated quote at newline", "x 1;\n\na \"abc\nd\";\n",
