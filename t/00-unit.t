@@ -21,7 +21,7 @@ for my $program (@programs) {
         for (@out) {
             if (/^(not )?ok \d+(?: - (.*))?$/) {
                 $seen++;
-                ok !$1, $2 // '';
+                ok !$1, "$name: " . ($2 // "");
             } elsif (/^#/ || /runtime error|Sanitizer/) {
                 diag $_;
             }

@@ -183,6 +183,13 @@ sub log_alarms {
     return @found;
 }
 
+# The sanitizers' own reports in full: the folder is gone after the test.
+sub sanitizer_reports {
+    my ($self) = @_;
+    return map { local (@ARGV, $/) = $_; "$_:\n" . <> }
+           grep { !/\.log$/ } glob("$self->{var}/log/*");
+}
+
 # Stops the stack and checks its logs (unless told which alarms to expect).
 sub stop {
     my ($self, %opt) = @_;
@@ -192,7 +199,7 @@ sub stop {
     is $rc, 0, 'the stack stopped cleanly' or diag $out;
     my @alarms = grep { !$opt{allow} || $_ !~ $opt{allow} } $self->log_alarms;
     ok !@alarms, 'no alert, emerg or sanitizer report in the logs'
-        or diag @alarms;
+        or diag @alarms, $self->sanitizer_reports;
 }
 
 END {
