@@ -26,20 +26,14 @@ ngx_int_t
 ngx_http_blackbox_health_handler(ngx_http_request_t *r)
 {
     ngx_int_t                        rc;
-    ngx_table_elt_t                 *allow;
     ngx_http_blackbox_job_t         *job;
     ngx_http_blackbox_main_conf_t   *bmcf;
     ngx_http_blackbox_health_ctx_t  *ctx;
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        allow = ngx_list_push(&r->headers_out.headers);
-        if (allow == NULL) {
+        if (ngx_http_blackbox_add_header(r, "Allow", "GET, HEAD") != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
-
-        allow->hash = 1;
-        ngx_str_set(&allow->key, "Allow");
-        ngx_str_set(&allow->value, "GET, HEAD");
 
         return ngx_http_blackbox_send_error(r, NGX_HTTP_NOT_ALLOWED,
                                             "method_not_allowed",

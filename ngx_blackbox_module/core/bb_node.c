@@ -31,27 +31,16 @@ int
 bb_node_beat(const char *redis, int timeout_ms, const char *kind,
     const char *name, time_t now, char *err, size_t errlen)
 {
-    redisReply  *reply;
-
-    reply = bb_redis_command(redis, timeout_ms, err, errlen,
-                             "ZADD bb:nodes:%s %lld %s",
-                             kind, (long long) now, name);
-    if (reply == NULL) {
+    if (bb_redis_run(redis, timeout_ms, err, errlen,
+                     "ZADD bb:nodes:%s %lld %s",
+                     kind, (long long) now, name) != 0)
+    {
         return -1;
     }
 
-    freeReplyObject(reply);
-
-    reply = bb_redis_command(redis, timeout_ms, err, errlen,
-                             "ZREMRANGEBYSCORE bb:nodes:%s -inf %lld",
-                             kind, (long long) (now - BB_NODE_FORGET_S));
-    if (reply == NULL) {
-        return -1;
-    }
-
-    freeReplyObject(reply);
-
-    return 0;
+    return bb_redis_run(redis, timeout_ms, err, errlen,
+                        "ZREMRANGEBYSCORE bb:nodes:%s -inf %lld",
+                        kind, (long long) (now - BB_NODE_FORGET_S));
 }
 
 
@@ -59,17 +48,8 @@ int
 bb_node_leave(const char *redis, int timeout_ms, const char *kind,
     const char *name, char *err, size_t errlen)
 {
-    redisReply  *reply;
-
-    reply = bb_redis_command(redis, timeout_ms, err, errlen,
-                             "ZREM bb:nodes:%s %s", kind, name);
-    if (reply == NULL) {
-        return -1;
-    }
-
-    freeReplyObject(reply);
-
-    return 0;
+    return bb_redis_run(redis, timeout_ms, err, errlen,
+                        "ZREM bb:nodes:%s %s", kind, name);
 }
 
 

@@ -130,11 +130,10 @@ bb_redis_conn(const char *addr, int timeout_ms, char *err, size_t errlen)
 }
 
 
-redisReply *
-bb_redis_command(const char *addr, int timeout_ms, char *err, size_t errlen,
-    const char *fmt, ...)
+static redisReply *
+bb_redis_vcommand(const char *addr, int timeout_ms, char *err, size_t errlen,
+    const char *fmt, va_list args)
 {
-    va_list        args;
     redisReply    *reply;
     redisContext  *c;
 
@@ -143,9 +142,7 @@ bb_redis_command(const char *addr, int timeout_ms, char *err, size_t errlen,
         return NULL;
     }
 
-    va_start(args, fmt);
     reply = redisvCommand(c, fmt, args);
-    va_end(args);
 
     if (reply == NULL) {
         snprintf(err, errlen, "connection lost: %s", c->errstr);
@@ -160,4 +157,40 @@ bb_redis_command(const char *addr, int timeout_ms, char *err, size_t errlen,
     }
 
     return reply;
+}
+
+
+redisReply *
+bb_redis_command(const char *addr, int timeout_ms, char *err, size_t errlen,
+    const char *fmt, ...)
+{
+    va_list      args;
+    redisReply  *reply;
+
+    va_start(args, fmt);
+    reply = bb_redis_vcommand(addr, timeout_ms, err, errlen, fmt, args);
+    va_end(args);
+
+    return reply;
+}
+
+
+int
+bb_redis_run(const char *addr, int timeout_ms, char *err, size_t errlen,
+    const char *fmt, ...)
+{
+    va_list      args;
+    redisReply  *reply;
+
+    va_start(args, fmt);
+    reply = bb_redis_vcommand(addr, timeout_ms, err, errlen, fmt, args);
+    va_end(args);
+
+    if (reply == NULL) {
+        return -1;
+    }
+
+    freeReplyObject(reply);
+
+    return 0;
 }

@@ -37,4 +37,8 @@ void bb_redis_conn_drop(void);
 redisReply *bb_redis_command(const char *addr, int timeout_ms,
     char *err, size_t errlen, const char *fmt, ...);
 
+/* bb_redis_command for a command whose reply only says it worked: 0 or -1. */
+int bb_redis_run(const char *addr, int timeout_ms, char *err, size_t errlen,
+    const char *fmt, ...);
+
 #endif /* BB_REDIS_H */
