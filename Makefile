@@ -3,9 +3,10 @@
 #   make          the nginx module, the ingest daemon, the worker, unit tests
 #   make run      install what is missing, build, run the stack in the
 #                 foreground (Ctrl-C stops it)
-#   make test     install what is missing, build, run every test
+#   make test     install what is missing, build, run every test twice:
+#                 on the normal build, then on the sanitizer build
 #   make asan     the same binaries under AddressSanitizer + UBSan, in
-#                 build/asan; make test-asan runs the suite against them
+#                 build/asan; make test-asan runs the suite against them only
 #   make stop     stop a stack started by make run, from another shell
 
 SHELL       := /bin/bash
@@ -99,7 +100,9 @@ unit: all
 
 test: deps
 	@$(MAKE) -s all
+	@$(MAKE) -s asan
 	prove -I t/lib t/
+	BB_BUILD=$(CURDIR)/build/asan prove -I t/lib t/
 
 test-asan: deps
 	@$(MAKE) -s asan
