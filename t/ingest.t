@@ -20,9 +20,13 @@ sub publish {
     my ($streamid) = @_;
     my $url = "srt://127.0.0.1:$s->{srt_port}?streamid=$streamid"
             . '&connect_timeout=3000';
+    # libsrt logs the refusal on stderr whatever ffmpeg's log level.
+    open my $stderr, '>&', \*STDERR or die;
+    open STDERR, '>', '/dev/null' or die;
     system('ffmpeg', '-nostdin', '-hide_banner', '-loglevel', 'quiet',
            '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=10', '-t', '1',
            '-c:v', 'mpeg2video', '-f', 'mpegts', $url);
+    open STDERR, '>&', $stderr or die;
     return $? >> 8;
 }
 
