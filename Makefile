@@ -40,6 +40,17 @@ MODULE      := $(BUILD)/ngx_http_blackbox_module.so
 INGEST      := $(BUILD)/bb-ingest
 WORKER      := $(BUILD)/bb-worker
 
+# nginx's configure writes the module's file list into its Makefile: a file
+# added or removed must configure again.  This list changes only then.
+MODULE_LIST := $(BUILD)/module-sources
+$(shell mkdir -p $(BUILD); \
+        echo $(sort $(wildcard ngx_blackbox_module/*.c \
+                               ngx_blackbox_module/core/*.c)) \
+        | cmp -s - $(MODULE_LIST) 2>/dev/null \
+        || echo $(sort $(wildcard ngx_blackbox_module/*.c \
+                                  ngx_blackbox_module/core/*.c)) \
+           > $(MODULE_LIST))
+
 # nginx compiles the module with its own -W -Wall -Werror; add -Wextra.
 NGX_BUILD   := $(BUILD)/nginx
 NGX_CC_OPT  := -Wextra -Wno-unused-parameter \
@@ -58,7 +69,8 @@ $(BUILD)/%.o: %.c
 $(INGEST): $(BUILD)/ingest/bb_ingest.o $(DAEMON_OBJS) $(CORE_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(WORKER): $(BUILD)/ingest/bb_worker.o $(DAEMON_OBJS) $(CORE_OBJS)
+$(WORKER): $(BUILD)/ingest/bb_worker.o $(BUILD)/ingest/bb_outbox.o \
+           $(DAEMON_OBJS) $(CORE_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/t/%: $(BUILD)/t/unit/%.o $(CORE_OBJS)
@@ -68,7 +80,7 @@ $(BUILD)/t/%: $(BUILD)/t/unit/%.o $(CORE_OBJS)
 # The module is built by nginx's own build system, configured once with
 # Debian's flags (so the module is binary-compatible with /usr/sbin/nginx) on
 # a copy of the nginx-dev sources: nothing is written under /usr/share.
-$(NGX_BUILD)/objs/Makefile: config
+$(NGX_BUILD)/objs/Makefile: config $(MODULE_LIST)
 	rm -rf $(NGX_BUILD)
 	mkdir -p $(BUILD)
 	cp -r $(NGX_SRC) $(NGX_BUILD)
@@ -80,7 +92,9 @@ $(NGX_BUILD)/objs/Makefile: config
 
 $(MODULE): $(NGX_BUILD)/objs/Makefile $(MODULE_SRCS)
 	$(MAKE) -s -C $(NGX_BUILD) -f objs/Makefile modules
-	cp $(NGX_BUILD)/objs/ngx_http_blackbox_module.so $@
+	@# A new file, renamed over the old: a running nginx keeps its mapping.
+	cp $(NGX_BUILD)/objs/ngx_http_blackbox_module.so $@.tmp
+	mv -f $@.tmp $@
 
 asan:
 	$(MAKE) BUILD=build/asan SAN=1 all

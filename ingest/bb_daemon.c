@@ -25,6 +25,8 @@ static const char  *bb_daemon_directives[] = {
     "blackbox_storage",
     "blackbox_timeout",
     "blackbox_srt_listen",
+    "blackbox_smtp_url",
+    "blackbox_mail_from",
     NULL
 };
 
@@ -120,6 +122,10 @@ bb_daemon_init(bb_daemon_t *d, const char *kind, int argc, char **argv)
     d->redis = bb_conf_get(&d->conf, "blackbox_redis", "127.0.0.1:6379");
     d->storage = bb_conf_get(&d->conf, "blackbox_storage",
                              "/var/lib/blackbox/storage");
+    d->smtp_url = bb_conf_get(&d->conf, "blackbox_smtp_url",
+                              "smtp://127.0.0.1:25");
+    d->mail_from = bb_conf_get(&d->conf, "blackbox_mail_from",
+                               "blackbox@localhost");
 
     if (bb_conf_get_ms(&d->conf, "blackbox_timeout", BB_DAEMON_TIMEOUT_MS,
                        &d->timeout_ms, err, sizeof(err)) != 0)

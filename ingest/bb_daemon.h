@@ -25,10 +25,13 @@ typedef struct {
     const char  *redis;         /* blackbox_redis */
     const char  *storage;       /* blackbox_storage */
     int          timeout_ms;    /* blackbox_timeout */
+    const char  *smtp_url;      /* blackbox_smtp_url (worker) */
+    const char  *mail_from;     /* blackbox_mail_from (worker) */
 
     char         node[BB_NODE_NAME_MAX];
     time_t       last_beat;
     int          beat_failing;  /* log a Redis outage once, not every beat */
+    int          outbox_failing;  /* the same for the outbox's PostgreSQL */
 } bb_daemon_t;
 
 extern volatile sig_atomic_t  bb_daemon_stopping;

@@ -6,13 +6,16 @@
  * the outbox, retention.  Any number of them can run against one PostgreSQL
  * and one Redis.
  *
- * This first version takes part in health checks; the queues it serves arrive
- * with the features that fill them.
+ * Each second it beats (health checks) and sends the outbox's due mail; the
+ * other queues arrive with the features that fill them.
  */
 
 #include <poll.h>
 
+#include <curl/curl.h>
+
 #include "bb_daemon.h"
+#include "bb_outbox.h"
 
 
 int
@@ -24,15 +27,24 @@ main(int argc, char **argv)
         return 1;
     }
 
+    /* Once, before anything could start a thread: it is not thread-safe. */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        bb_log("emerg", "worker: cannot initialise libcurl");
+        bb_daemon_exit(&d);
+        return 1;
+    }
+
     bb_daemon_tick(&d);
     bb_log("notice", "worker: started as \"%s\"", d.node);
 
     while (!bb_daemon_stopping) {
         poll(NULL, 0, 1000);
         bb_daemon_tick(&d);
+        bb_outbox_send_due(&d);
     }
 
     bb_daemon_exit(&d);
+    curl_global_cleanup();
 
     return 0;
 }

@@ -12,6 +12,15 @@
 
 static char *ngx_http_blackbox_health(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_blackbox_api(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_http_blackbox_wordlist_load(ngx_conf_t *cf,
+    ngx_http_blackbox_main_conf_t *bmcf);
+static void ngx_http_blackbox_wordlist_cleanup(void *data);
+static ngx_int_t ngx_http_blackbox_init(ngx_conf_t *cf);
+static void *ngx_http_blackbox_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_blackbox_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
 static ngx_int_t ngx_http_blackbox_jwt_key_load(ngx_conf_t *cf,
     ngx_http_blackbox_main_conf_t *bmcf);
 static u_char *ngx_http_blackbox_cstr(ngx_conf_t *cf, ngx_str_t *s);
@@ -70,10 +79,38 @@ static ngx_command_t  ngx_http_blackbox_commands[] = {
       offsetof(ngx_http_blackbox_main_conf_t, node_timeout),
       NULL },
 
+    { ngx_string("blackbox_token_ttl"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_blackbox_main_conf_t, token_ttl),
+      NULL },
+
+    { ngx_string("blackbox_auth_rate"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_blackbox_main_conf_t, auth_rate),
+      NULL },
+
+    { ngx_string("blackbox_common_passwords"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_blackbox_main_conf_t, common_passwords_file),
+      NULL },
+
     { ngx_string("blackbox_health"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_blackbox_health,
       0,
+      0,
+      NULL },
+
+    { ngx_string("blackbox_api"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_blackbox_api,
+      NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
 
@@ -83,7 +120,7 @@ static ngx_command_t  ngx_http_blackbox_commands[] = {
 
 static ngx_http_module_t  ngx_http_blackbox_module_ctx = {
     NULL,                                  /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_http_blackbox_init,                /* postconfiguration */
 
     ngx_http_blackbox_create_main_conf,    /* create main configuration */
     ngx_http_blackbox_init_main_conf,      /* init main configuration */
@@ -91,8 +128,8 @@ static ngx_http_module_t  ngx_http_blackbox_module_ctx = {
     NULL,                                  /* create server configuration */
     NULL,                                  /* merge server configuration */
 
-    NULL,                                  /* create location configuration */
-    NULL                                   /* merge location configuration */
+    ngx_http_blackbox_create_loc_conf,     /* create location configuration */
+    ngx_http_blackbox_merge_loc_conf       /* merge location configuration */
 };
 
 
@@ -121,6 +158,65 @@ ngx_http_blackbox_health(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     clcf->handler = ngx_http_blackbox_health_handler;
 
     return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_blackbox_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_blackbox_loc_conf_t  *blcf = conf;
+
+    ngx_http_core_loc_conf_t  *clcf;
+
+    blcf->api = 1;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_blackbox_api_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_blackbox_init(ngx_conf_t *cf)
+{
+    return ngx_http_blackbox_access_init(cf);
+}
+
+
+/* Loads the list of passwords too common to accept, once. */
+static ngx_int_t
+ngx_http_blackbox_wordlist_load(ngx_conf_t *cf,
+    ngx_http_blackbox_main_conf_t *bmcf)
+{
+    char                 err[256];
+    ngx_pool_cleanup_t  *cln;
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    bmcf->common_passwords = bb_wordlist_load(
+                           (char *) bmcf->common_passwords_file.data,
+                           err, sizeof(err));
+    if (bmcf->common_passwords == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "blackbox_common_passwords: %s", err);
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_blackbox_wordlist_cleanup;
+    cln->data = bmcf->common_passwords;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_blackbox_wordlist_cleanup(void *data)
+{
+    bb_wordlist_free(data);
 }
 
 
@@ -220,6 +316,8 @@ ngx_http_blackbox_create_main_conf(ngx_conf_t *cf)
 
     bmcf->timeout = NGX_CONF_UNSET_MSEC;
     bmcf->node_timeout = NGX_CONF_UNSET;
+    bmcf->token_ttl = NGX_CONF_UNSET;
+    bmcf->auth_rate = NGX_CONF_UNSET_UINT;
 
     return bmcf;
 }
@@ -232,6 +330,8 @@ ngx_http_blackbox_init_main_conf(ngx_conf_t *cf, void *conf)
 
     ngx_conf_init_msec_value(bmcf->timeout, 2000);
     ngx_conf_init_value(bmcf->node_timeout, 10);
+    ngx_conf_init_value(bmcf->token_ttl, 900);
+    ngx_conf_init_uint_value(bmcf->auth_rate, 10);
 
     if (bmcf->postgres.data == NULL) {
         ngx_str_set(&bmcf->postgres, "host=127.0.0.1 dbname=blackbox");
@@ -251,6 +351,17 @@ ngx_http_blackbox_init_main_conf(ngx_conf_t *cf, void *conf)
 
     if (bmcf->thread_pool_name.data == NULL) {
         ngx_str_set(&bmcf->thread_pool_name, "blackbox");
+    }
+
+    if (bmcf->common_passwords_file.data == NULL) {
+        ngx_str_set(&bmcf->common_passwords_file, "common-passwords.txt");
+    }
+
+    if (ngx_conf_full_name(cf->cycle, &bmcf->common_passwords_file, 1)
+           != NGX_OK
+        || ngx_http_blackbox_wordlist_load(cf, bmcf) != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
     }
 
     if (ngx_conf_full_name(cf->cycle, &bmcf->jwt_key_file, 1) != NGX_OK
@@ -285,6 +396,42 @@ ngx_http_blackbox_init_main_conf(ngx_conf_t *cf, void *conf)
     {
         return NGX_CONF_ERROR;
     }
+
+    bmcf->account.postgres = bmcf->health.postgres;
+    bmcf->account.redis = bmcf->health.redis;
+    bmcf->account.timeout_ms = (int) bmcf->timeout;
+    bmcf->account.secret = bmcf->jwt_key.data;
+    bmcf->account.secret_len = bmcf->jwt_key.len;
+    bmcf->account.token_ttl = (int) bmcf->token_ttl;
+    bmcf->account.rate_limit = (long) bmcf->auth_rate;
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_blackbox_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_blackbox_loc_conf_t  *blcf;
+
+    blcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_blackbox_loc_conf_t));
+    if (blcf == NULL) {
+        return NULL;
+    }
+
+    blcf->api = NGX_CONF_UNSET;
+
+    return blcf;
+}
+
+
+static char *
+ngx_http_blackbox_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_blackbox_loc_conf_t  *conf = child;
+
+    /* Not inherited: a nested location serves the API only if it says so. */
+    ngx_conf_init_value(conf->api, 0);
 
     return NGX_CONF_OK;
 }

@@ -10,7 +10,12 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "bb_account.h"
 #include "bb_health.h"
+#include "bb_input.h"
+#include "bb_json.h"
+#include "bb_status.h"
+#include "bb_validate.h"
 
 #if !(NGX_THREADS)
 #error blackbox needs nginx built --with-threads
@@ -22,6 +27,10 @@
 
 typedef struct {
     ngx_str_t            postgres;       /* libpq conninfo */
+    ngx_str_t            common_passwords_file;
+    bb_wordlist_t       *common_passwords;
+    time_t               token_ttl;
+    ngx_uint_t           auth_rate;      /* tries a minute */
     ngx_str_t            redis;          /* host:port or unix:/path */
     ngx_str_t            storage;        /* clip storage folder */
     ngx_str_t            jwt_key_file;
@@ -32,7 +41,58 @@ typedef struct {
 
     ngx_thread_pool_t   *thread_pool;
     bb_health_conf_t     health;         /* the above, as the core wants it */
+    bb_account_conf_t    account;
 } ngx_http_blackbox_main_conf_t;
+
+
+typedef struct {
+    ngx_flag_t           api;            /* blackbox_api here */
+} ngx_http_blackbox_loc_conf_t;
+
+
+/* ngx_http_blackbox_api.c: the API's routes. */
+
+typedef ngx_int_t (*ngx_http_blackbox_route_pt)(ngx_http_request_t *r,
+    json_t *body);
+
+typedef struct {
+    const char                  *path;     /* after /api/v1/ */
+    ngx_uint_t                   method;   /* NGX_HTTP_GET, ... */
+    unsigned                     auth:1;   /* needs a valid token */
+    unsigned                     body:1;   /* takes a JSON object */
+    ngx_http_blackbox_route_pt   handler;
+} ngx_http_blackbox_route_t;
+
+/* What the phases of one API request learn. */
+typedef struct {
+    const ngx_http_blackbox_route_t  *route;     /* NULL: no such call */
+    bb_token_claims_t                 claims;    /* when authenticated */
+    bb_status_e                       access;    /* the token's verdict */
+    const char                       *why;       /* and its reason */
+    unsigned                          checked:1; /* access decided */
+} ngx_http_blackbox_ctx_t;
+
+ngx_http_blackbox_ctx_t *ngx_http_blackbox_ctx(ngx_http_request_t *r);
+ngx_int_t ngx_http_blackbox_api_handler(ngx_http_request_t *r);
+
+/* ngx_http_blackbox_access.c: tokens, checked in the access phase. */
+
+ngx_int_t ngx_http_blackbox_access_init(ngx_conf_t *cf);
+
+/* ngx_http_blackbox_accounts.c: the account calls. */
+
+ngx_int_t ngx_http_blackbox_signup(ngx_http_request_t *r, json_t *body);
+ngx_int_t ngx_http_blackbox_verify_email(ngx_http_request_t *r,
+    json_t *body);
+ngx_int_t ngx_http_blackbox_resend(ngx_http_request_t *r, json_t *body);
+ngx_int_t ngx_http_blackbox_login(ngx_http_request_t *r, json_t *body);
+ngx_int_t ngx_http_blackbox_login_verify(ngx_http_request_t *r,
+    json_t *body);
+ngx_int_t ngx_http_blackbox_logout(ngx_http_request_t *r, json_t *body);
+ngx_int_t ngx_http_blackbox_me(ngx_http_request_t *r, json_t *body);
+ngx_int_t ngx_http_blackbox_me_password(ngx_http_request_t *r,
+    json_t *body);
+ngx_int_t ngx_http_blackbox_me_delete(ngx_http_request_t *r, json_t *body);
 
 
 /* ngx_http_blackbox_thread.c: running blocking work in the thread pool. */
@@ -48,7 +108,7 @@ typedef ngx_int_t (*ngx_http_blackbox_job_done_pt)(ngx_http_request_t *r,
 
 struct ngx_http_blackbox_job_s {
     ngx_http_blackbox_job_run_pt    run;
-    ngx_http_blackbox_job_done_pt   done;
+    ngx_http_blackbox_job_done_pt   done;     /* NULL: resume the phases */
     ngx_http_request_t             *request;
     ngx_thread_task_t              *task;
     void                           *data;   /* size bytes, zeroed */
@@ -59,6 +119,9 @@ ngx_http_blackbox_job_t *ngx_http_blackbox_job_create(ngx_http_request_t *r,
 ngx_int_t ngx_http_blackbox_job_post(ngx_http_request_t *r,
     ngx_http_blackbox_job_t *job);
 
+/* Builds a call for the core's account functions. */
+void ngx_http_blackbox_call_init(ngx_http_request_t *r, bb_call_t *call);
+
 
 /* ngx_http_blackbox_response.c: JSON answers. */
 
@@ -68,6 +131,11 @@ ngx_int_t ngx_http_blackbox_send_json(ngx_http_request_t *r,
     ngx_uint_t status, u_char *json, size_t len);
 ngx_int_t ngx_http_blackbox_send_error(ngx_http_request_t *r,
     ngx_uint_t status, const char *code, const char *message);
+ngx_int_t ngx_http_blackbox_send_problems(ngx_http_request_t *r,
+    ngx_uint_t status, const char *code, const char *message,
+    const bb_problems_t *problems);
+ngx_int_t ngx_http_blackbox_send_status(ngx_http_request_t *r,
+    bb_status_e st, const char *why, int retry_after);
 
 
 /* ngx_http_blackbox_health.c: GET /api/v1/health. */

@@ -7,6 +7,46 @@
 #include "bb_json.h"
 
 
+typedef struct {
+    ngx_uint_t   status;
+    const char  *code;
+    const char  *message;
+} ngx_http_blackbox_error_t;
+
+
+/* The one table from core answers to HTTP (indexed by bb_status_e). */
+static ngx_http_blackbox_error_t  ngx_http_blackbox_errors[] = {
+    { NGX_HTTP_OK, "ok", "OK." },
+    { NGX_HTTP_CONFLICT, "username_taken",
+      "That username is taken: choose another." },
+    { NGX_HTTP_CONFLICT, "email_taken",
+      "An account with that e-mail address exists already: log in." },
+    { NGX_HTTP_BAD_REQUEST, "wrong_code",
+      "That code is not right: check the latest mail we sent." },
+    { 410, "code_expired",
+      "That code has expired: ask for a new one." },
+    { NGX_HTTP_TOO_MANY_REQUESTS, "too_many_tries",
+      "Too many wrong codes: ask for a new one." },
+    { NGX_HTTP_UNAUTHORIZED, "wrong_code",
+      "That code is not right: check the latest mail we sent." },
+    { NGX_HTTP_UNAUTHORIZED, "code_expired",
+      "That code has expired: log in again." },
+    { NGX_HTTP_TOO_MANY_REQUESTS, "rate_limited",
+      "Too many attempts: wait a little and try again." },
+    { NGX_HTTP_UNAUTHORIZED, "invalid_credentials",
+      "The username or the password is wrong." },
+    { NGX_HTTP_FORBIDDEN, "email_not_verified",
+      "Confirm your e-mail address first with the code we mailed you." },
+    { NGX_HTTP_UNAUTHORIZED, "unauthorized",
+      "Log in to do this: the session is missing, expired or ended." },
+    { NGX_HTTP_NOT_FOUND, "not_found", "Not found." },
+    { NGX_HTTP_SERVICE_UNAVAILABLE, "service_unavailable",
+      "The service is unavailable for a moment: try again shortly." },
+    { NGX_HTTP_INTERNAL_SERVER_ERROR, "internal_error",
+      "Something went wrong on our side." },
+};
+
+
 /* Adds a response header; key and value must outlive the request. */
 ngx_int_t
 ngx_http_blackbox_add_header(ngx_http_request_t *r, const char *key,
@@ -79,13 +119,28 @@ ngx_http_blackbox_send_json(ngx_http_request_t *r, ngx_uint_t status,
 
 static void
 ngx_http_blackbox_error_json(bb_json_t *j, const char *code,
-    const char *message)
+    const char *message, const bb_problems_t *problems)
 {
+    size_t  i;
+
     bb_json_raw(j, "{");
     bb_json_key(j, "error", 1);
     bb_json_str(j, code);
     bb_json_key(j, "message", 0);
     bb_json_str(j, message);
+
+    if (problems != NULL && problems->n > 0) {
+        bb_json_key(j, "fields", 0);
+        bb_json_raw(j, "{");
+
+        for (i = 0; i < problems->n; i++) {
+            bb_json_key(j, problems->items[i].field, i == 0);
+            bb_json_str(j, problems->items[i].problem);
+        }
+
+        bb_json_raw(j, "}");
+    }
+
     bb_json_raw(j, "}\n");
 }
 
@@ -94,12 +149,24 @@ ngx_int_t
 ngx_http_blackbox_send_error(ngx_http_request_t *r, ngx_uint_t status,
     const char *code, const char *message)
 {
+    return ngx_http_blackbox_send_problems(r, status, code, message, NULL);
+}
+
+
+/*
+ * Sends an error; problems, when not NULL, become the "fields" object
+ * naming each field's problem.
+ */
+ngx_int_t
+ngx_http_blackbox_send_problems(ngx_http_request_t *r, ngx_uint_t status,
+    const char *code, const char *message, const bb_problems_t *problems)
+{
     size_t      len;
     u_char     *json;
     bb_json_t   j;
 
     bb_json_init(&j, NULL, 0);
-    ngx_http_blackbox_error_json(&j, code, message);
+    ngx_http_blackbox_error_json(&j, code, message, problems);
     len = j.len;
 
     json = ngx_pnalloc(r->pool, len);
@@ -108,7 +175,7 @@ ngx_http_blackbox_send_error(ngx_http_request_t *r, ngx_uint_t status,
     }
 
     bb_json_init(&j, (char *) json, len);
-    ngx_http_blackbox_error_json(&j, code, message);
+    ngx_http_blackbox_error_json(&j, code, message, problems);
 
     if (j.len != len) {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
@@ -118,4 +185,45 @@ ngx_http_blackbox_send_error(ngx_http_request_t *r, ngx_uint_t status,
     }
 
     return ngx_http_blackbox_send_json(r, status, json, len);
+}
+
+
+/*
+ * Answers a core call's failure from the table; logs the reason the core
+ * gave, at a level fitting who is at fault.
+ */
+ngx_int_t
+ngx_http_blackbox_send_status(ngx_http_request_t *r, bb_status_e st,
+    const char *why, int retry_after)
+{
+    u_char                     *value;
+    ngx_uint_t                  level;
+    ngx_http_blackbox_error_t  *e;
+
+    e = &ngx_http_blackbox_errors[st < BB_STATUS_COUNT ? st
+                                                       : BB_ERR_INTERNAL];
+
+    level = e->status >= NGX_HTTP_INTERNAL_SERVER_ERROR ? NGX_LOG_ERR
+                                                        : NGX_LOG_INFO;
+
+    if (why != NULL && why[0] != '\0') {
+        ngx_log_error(level, r->connection->log, 0, "%s: %s", e->code, why);
+    }
+
+    if (st == BB_ERR_RATE_LIMITED) {
+        value = ngx_pnalloc(r->pool, NGX_INT_T_LEN + 1);
+        if (value == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        *ngx_sprintf(value, "%d", retry_after > 0 ? retry_after : 1) = '\0';
+
+        if (ngx_http_blackbox_add_header(r, "Retry-After", (char *) value)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    return ngx_http_blackbox_send_error(r, e->status, e->code, e->message);
 }

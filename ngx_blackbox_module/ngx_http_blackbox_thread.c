@@ -7,9 +7,11 @@
  * returns.  The job's run() executes in a pool thread and may block; its
  * done() runs back on the event loop and answers the request.
  *
- * While the job runs the request is kept alive by one extra reference
- * (r->main->count, as when reading a body) and is marked blocked, so that
- * nginx does not free the pool that the thread is writing into.
+ * While the job runs the request is marked blocked, so that nginx does not
+ * free the pool that the thread is writing into.  A content handler's job
+ * also holds one extra reference (r->main->count, as when reading a body)
+ * that its done() answer releases.  A job without done() was posted from
+ * an earlier phase (access): it resumes the phases where they stopped.
  */
 
 #include "ngx_http_blackbox_module.h"
@@ -62,7 +64,10 @@ ngx_http_blackbox_job_post(ngx_http_request_t *r, ngx_http_blackbox_job_t *job)
                                             "try again shortly.");
     }
 
-    r->main->count++;
+    if (job->done != NULL) {
+        r->main->count++;
+    }
+
     r->main->blocked++;
     r->aio = 1;
 
@@ -98,8 +103,14 @@ ngx_http_blackbox_job_event_handler(ngx_event_t *ev)
     r->main->blocked--;
     r->aio = 0;
 
-    rc = job->done(r, job->data);
+    if (job->done == NULL) {
+        ngx_http_core_run_phases(r);
 
-    ngx_http_finalize_request(r, rc);
+    } else {
+        rc = job->done(r, job->data);
+        ngx_http_finalize_request(r, rc);
+    }
+
     ngx_http_run_posted_requests(c);
 }
+

@@ -39,14 +39,15 @@ bb_health_fail(bb_health_check_t *c, const char *reason)
 static void
 bb_health_probe_postgres(const bb_health_conf_t *conf, bb_health_check_t *c)
 {
-    PGresult  *res;
+    PGresult     *res;
+    bb_pg_err_t   err;
 
     res = bb_pg_exec(conf->postgres, "SELECT 1", 0, NULL,
-                     bb_deadline_in(conf->timeout_ms),
-                     c->detail, sizeof(c->detail));
+                     bb_deadline_in(conf->timeout_ms), &err);
     if (res == NULL) {
-        bb_health_fail(c, strstr(c->detail, "timed out") ? "timeout"
-                                                         : "unreachable");
+        snprintf(c->detail, sizeof(c->detail), "%s", err.text);
+        bb_health_fail(c, strstr(err.text, "timed out") ? "timeout"
+                                                        : "unreachable");
         return;
     }
 

@@ -163,15 +163,32 @@ bb_pg_collect(PGconn *conn, bb_deadline_t deadline, int *timed_out)
 }
 
 
+/* Copies a diagnostic field of res into dst, or "" when absent. */
+static void
+bb_pg_field(char *dst, size_t size, const PGresult *res, int field)
+{
+    const char  *v;
+
+    v = PQresultErrorField(res, field);
+    snprintf(dst, size, "%s", v ? v : "");
+}
+
+
 PGresult *
 bb_pg_exec(const char *conninfo, const char *sql, int nparams,
-    const char *const *params, bb_deadline_t deadline,
-    char *err, size_t errlen)
+    const char *const *params, bb_deadline_t deadline, bb_pg_err_t *e)
 {
     int             timed_out;
+    char           *err;
+    size_t          errlen;
     PGconn         *conn;
     PGresult       *res;
     ExecStatusType  st;
+
+    e->sqlstate[0] = '\0';
+    e->constraint[0] = '\0';
+    err = e->text;
+    errlen = sizeof(e->text);
 
     conn = bb_pg_conn(conninfo, deadline, err, errlen);
     if (conn == NULL) {
@@ -203,6 +220,9 @@ bb_pg_exec(const char *conninfo, const char *sql, int nparams,
 
     st = PQresultStatus(res);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        bb_pg_field(e->sqlstate, sizeof(e->sqlstate), res, PG_DIAG_SQLSTATE);
+        bb_pg_field(e->constraint, sizeof(e->constraint), res,
+                    PG_DIAG_CONSTRAINT_NAME);
         snprintf(err, errlen, "query failed: %s",
                  PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
                  ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : "?");

@@ -20,6 +20,14 @@
 
 #include "bb_deadline.h"
 
+/* Why a call failed: SQLSTATE and constraint are empty unless a statement
+ * failed on the server (23505 with the unique index's name, say). */
+typedef struct {
+    char  sqlstate[6];
+    char  constraint[64];
+    char  text[256];
+} bb_pg_err_t;
+
 /*
  * Returns this thread's connection to conninfo, connecting if there is none
  * or the cached one is broken.  On failure returns NULL with a reason in err.
@@ -32,13 +40,12 @@ void bb_pg_conn_drop(void);
 
 /*
  * Runs one parameterised statement on this thread's connection and returns
- * its result, which the caller frees with PQclear.  Returns NULL, with a reason
- * in err, when the server cannot be reached, the deadline passes, or the
- * statement fails; the connection is then dropped unless only the statement
- * failed.
+ * its result, which the caller frees with PQclear.  Returns NULL, with the
+ * reason in err, when the server cannot be reached, the deadline passes, or
+ * the statement fails; the connection is then dropped unless only the
+ * statement failed.
  */
 PGresult *bb_pg_exec(const char *conninfo, const char *sql, int nparams,
-    const char *const *params, bb_deadline_t deadline,
-    char *err, size_t errlen);
+    const char *const *params, bb_deadline_t deadline, bb_pg_err_t *err);
 
 #endif /* BB_PG_H */

@@ -22,6 +22,7 @@ use File::Temp qw(tempdir);
 use HTTP::Tiny;
 use IO::Socket::INET;
 use JSON::PP;
+use MIME::Base64 ();
 use Scalar::Util ();
 use Test::More;
 use Time::HiRes qw(sleep time);
@@ -66,6 +67,7 @@ sub env {
         BB_REDIS_PORT   => $self->{redis_port},
         BB_SMTP_PORT    => $self->{smtp_port},
         BB_NODE_TIMEOUT => $self->{node_timeout},
+        BB_AUTH_RATE    => $self->{auth_rate},
         build_dir() =~ m{/asan/?$} ? (BB_ASAN => 1) : (),
     );
     return %env;
@@ -83,6 +85,7 @@ sub new {
         redis_port   => free_port('tcp'),
         smtp_port    => free_port('tcp'),
         node_timeout => '10s',
+        auth_rate    => 1000,
         %opt,
         running      => 0,
     }, $class;
@@ -131,6 +134,56 @@ sub request {
 }
 
 sub get { my ($self, $path, %opt) = @_; $self->request('GET', $path, %opt) }
+
+# A JSON call: $body (a reference) is encoded; $token, when given, is sent
+# as the bearer token.
+sub call {
+    my ($self, $method, $path, $body, $token, %headers) = @_;
+    my %h = %headers;
+    $h{'Content-Type'} //= 'application/json' if defined $body;
+    $h{Authorization} = "Bearer $token" if defined $token;
+    return $self->request($method, $path, headers => \%h,
+        defined $body ? (content => ref $body ? encode_json($body) : $body)
+                      : ());
+}
+
+# The mails the sink received for $to, oldest first, each decoded as
+# { subject, body, headers }.
+sub mails {
+    my ($self, $to) = @_;
+    my @mails;
+    for my $file (sort glob("$self->{var}/mail/*.eml")) {
+        next unless $file =~ /-\Q$to\E\.eml$/;
+        my $raw = do { local (@ARGV, $/) = $file; <> };
+        my ($head, $body) = split /\r?\n\r?\n/, $raw, 2;
+        $head =~ s/\r?\n[ \t]+/ /g;
+        my %h = map { /^([^:]+):\s*(.*)$/ ? (lc $1, $2) : () }
+                split /\r?\n/, $head;
+        $body = MIME::Base64::decode_base64($body)
+            if ($h{'content-transfer-encoding'} || '') =~ /base64/i;
+        utf8::decode($body);
+        my $subject = $h{subject} // '';
+        $subject =~ s/=\?UTF-8\?B\?([^?]*)\?=/MIME::Base64::decode_base64($1)/gie;
+        utf8::decode($subject);
+        push @mails, { subject => $subject, body => $body, headers => \%h };
+    }
+    return @mails;
+}
+
+# Waits for mail number $n (from 1) to $to and returns the 6-digit code in
+# it, or undef after $seconds.
+sub code_for {
+    my ($self, $to, $n, $seconds) = @_;
+    my $deadline = time + ($seconds || 15);
+    while (time < $deadline) {
+        my @mails = $self->mails($to);
+        if (@mails >= $n) {
+            return $mails[$n - 1]{body} =~ /^\s*(\d{6})\s*$/m ? $1 : undef;
+        }
+        sleep 0.1;
+    }
+    return undef;
+}
 
 # Polls GET $path until $want->($answer) holds or $seconds pass; returns
 # the last answer.  For state that settles by itself (a daemon's beat).

@@ -1,0 +1,81 @@
+/*
+ * Accounts: sign-up with an e-mailed code, login with a second factor,
+ * revocable tokens, password changes.
+ *
+ * Each function is one API call's work, blocking on PostgreSQL, Redis and
+ * scrypt: nginx runs it in its thread pool.  Inputs arrive already checked
+ * for shape (bb_validate.h); these functions decide everything that needs
+ * the database.  Every mail is written to the outbox in the same statement
+ * as the code it carries, so a code is never issued without its mail.
+ */
+
+#ifndef BB_ACCOUNT_H
+#define BB_ACCOUNT_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "bb_status.h"
+#include "bb_token.h"
+
+#define BB_CHALLENGE_LEN  32          /* 128 random bits in hex */
+#define BB_CODE_TTL_S     600         /* tries: auth_codes' default */
+#define BB_RATE_WINDOW_S  60
+
+typedef struct {
+    const char           *postgres;
+    const char           *redis;
+    int                   timeout_ms;
+    const unsigned char  *secret;      /* signs tokens, keys code hashes */
+    size_t                secret_len;
+    int                   token_ttl;   /* seconds */
+    long                  rate_limit;  /* tries a minute, per name and
+                                          per client address */
+} bb_account_conf_t;
+
+/* One call: its configuration, who asks, and what went wrong. */
+typedef struct {
+    const bb_account_conf_t  *conf;
+    const char               *client;       /* address, for rate limits */
+    int                       retry_after;  /* set with RATE_LIMITED */
+    char                      log[320];     /* why, for the error log */
+} bb_call_t;
+
+typedef struct {
+    char  username[33];
+    char  email[256];
+    char  created_at[32];               /* RFC 3339, UTC */
+} bb_user_t;
+
+bb_status_e bb_account_signup(bb_call_t *call, const char *username,
+    const char *email, const char *password, const char *lang);
+
+bb_status_e bb_account_resend_verification(bb_call_t *call,
+    const char *username);
+
+bb_status_e bb_account_verify_email(bb_call_t *call, const char *username,
+    const char *code);
+
+/* On success writes the challenge id (BB_CHALLENGE_LEN + 1 bytes). */
+bb_status_e bb_account_login(bb_call_t *call, const char *username,
+    const char *password, char *challenge);
+
+/* On success writes the token (BB_TOKEN_MAX + 1 bytes) and its claims. */
+bb_status_e bb_account_login_verify(bb_call_t *call, const char *challenge,
+    const char *code, char *token, bb_token_claims_t *claims);
+
+/* Is this verified token still honoured (not logged out, not older than
+ * the user's last password change)? */
+bb_status_e bb_account_token_check(bb_call_t *call,
+    const bb_token_claims_t *claims);
+
+bb_status_e bb_account_logout(bb_call_t *call,
+    const bb_token_claims_t *claims, time_t now);
+
+bb_status_e bb_account_me(bb_call_t *call, long long user_id,
+    bb_user_t *user);
+
+bb_status_e bb_account_change_password(bb_call_t *call, long long user_id,
+    const char *current, const char *new_password);
+
+#endif /* BB_ACCOUNT_H */

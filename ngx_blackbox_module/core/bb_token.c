@@ -1,0 +1,185 @@
+/*
+ * Access tokens: see bb_token.h.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jwt.h>
+
+#include "bb_random.h"
+#include "bb_token.h"
+
+/* Clocks of two servers may disagree this much. */
+#define BB_TOKEN_LEEWAY_S  30
+
+
+int
+bb_token_mint(const unsigned char *key, size_t keylen, long long user_id,
+    time_t now, int ttl, char *out, size_t size, bb_token_claims_t *claims)
+{
+    int     rc;
+    char    sub[24], *token;
+    jwt_t  *jwt;
+
+    if (bb_random_hex(claims->jti, BB_TOKEN_JTI_LEN / 2) != 0) {
+        return -1;
+    }
+
+    claims->sub = user_id;
+    claims->iat = now;
+    claims->exp = now + ttl;
+    snprintf(sub, sizeof(sub), "%lld", user_id);
+
+    if (jwt_new(&jwt) != 0) {
+        return -1;
+    }
+
+    rc = jwt_set_alg(jwt, JWT_ALG_HS256, key, (int) keylen)
+         || jwt_add_grant(jwt, "sub", sub)
+         || jwt_add_grant(jwt, "jti", claims->jti)
+         || jwt_add_grant_int(jwt, "iat", (long) claims->iat)
+         || jwt_add_grant_int(jwt, "exp", (long) claims->exp);
+
+    token = rc ? NULL : jwt_encode_str(jwt);
+    jwt_free(jwt);
+
+    if (token == NULL) {
+        return -1;
+    }
+
+    rc = (strlen(token) < size) ? 0 : -1;
+    if (rc == 0) {
+        strcpy(out, token);
+    }
+
+    free(token);
+
+    return rc;
+}
+
+
+/* An integer claim, or -1 when missing or not an integer. */
+static long
+bb_token_int(jwt_t *jwt, const char *name)
+{
+    long  v;
+
+    errno = 0;
+    v = jwt_get_grant_int(jwt, name);
+
+    return errno == 0 ? v : -1;
+}
+
+
+static int
+bb_token_jti_valid(const char *jti)
+{
+    size_t  i;
+
+    if (jti == NULL || strlen(jti) != BB_TOKEN_JTI_LEN) {
+        return 0;
+    }
+
+    for (i = 0; i < BB_TOKEN_JTI_LEN; i++) {
+        if (!((jti[i] >= '0' && jti[i] <= '9')
+              || (jti[i] >= 'a' && jti[i] <= 'f')))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+static bb_token_status_e
+bb_token_claims(jwt_t *jwt, time_t now, bb_token_claims_t *claims)
+{
+    long         iat, exp, nbf;
+    char        *end;
+    const char  *sub, *jti;
+
+    sub = jwt_get_grant(jwt, "sub");
+    jti = jwt_get_grant(jwt, "jti");
+    iat = bb_token_int(jwt, "iat");
+    exp = bb_token_int(jwt, "exp");
+
+    if (sub == NULL || *sub < '1' || *sub > '9' || !bb_token_jti_valid(jti)
+        || iat < 0 || exp < 0)
+    {
+        return BB_TOKEN_BAD_CLAIMS;
+    }
+
+    errno = 0;
+    claims->sub = strtoll(sub, &end, 10);
+    if (*end != '\0' || errno != 0) {
+        return BB_TOKEN_BAD_CLAIMS;
+    }
+
+    if (exp <= now) {
+        return BB_TOKEN_EXPIRED;
+    }
+
+    /* nbf is optional: ours carry none, but a token naming one obeys it. */
+    nbf = bb_token_int(jwt, "nbf");
+
+    if (iat > now + BB_TOKEN_LEEWAY_S || nbf > now + BB_TOKEN_LEEWAY_S) {
+        return BB_TOKEN_NOT_YET_VALID;
+    }
+
+    memcpy(claims->jti, jti, BB_TOKEN_JTI_LEN + 1);
+    claims->iat = iat;
+    claims->exp = exp;
+
+    return BB_TOKEN_OK;
+}
+
+
+bb_token_status_e
+bb_token_verify(const unsigned char *key, size_t keylen, const char *token,
+    time_t now, bb_token_claims_t *claims)
+{
+    size_t             len, dots;
+    jwt_t             *jwt;
+    const char        *p;
+    bb_token_status_e  status;
+
+    len = strlen(token);
+    for (p = token, dots = 0; *p; p++) {
+        dots += (*p == '.');
+    }
+
+    if (len > BB_TOKEN_MAX || dots != 2) {
+        return BB_TOKEN_MALFORMED;
+    }
+
+    /* With a key given, libjwt refuses alg "none" and bad signatures. */
+    if (jwt_decode(&jwt, token, key, (int) keylen) != 0) {
+        return BB_TOKEN_BAD_SIGNATURE;
+    }
+
+    if (jwt_get_alg(jwt) != JWT_ALG_HS256) {
+        jwt_free(jwt);
+        return BB_TOKEN_BAD_ALG;
+    }
+
+    status = bb_token_claims(jwt, now, claims);
+    jwt_free(jwt);
+
+    return status;
+}
+
+
+const char *
+bb_token_status_text(bb_token_status_e status)
+{
+    static const char  *text[] = {
+        "valid", "malformed", "bad signature", "not HS256",
+        "missing or malformed claims", "expired", "not yet valid"
+    };
+
+    return text[status];
+}

@@ -1,0 +1,360 @@
+/*
+ * The REST API under /api/v1/: one table of routes, the JSON body, and the
+ * request context the phases share.
+ *
+ * The access phase (ngx_http_blackbox_access.c) and the content handler
+ * below look calls up in the same table, so whether a call needs a token is
+ * said once, beside the call.  Bodies are JSON objects of at most 64 KiB,
+ * read whole into memory and parsed with jansson on the event loop (parsing
+ * 64 KiB takes well under a millisecond); a handler then validates them and
+ * hands the slow part to the thread pool.
+ */
+
+#include "ngx_http_blackbox_module.h"
+
+#define NGX_HTTP_BLACKBOX_BODY_MAX  65536
+
+
+static ngx_int_t ngx_http_blackbox_api_body(ngx_http_request_t *r);
+static ngx_int_t ngx_http_blackbox_api_refuse_body(ngx_http_request_t *r,
+    ngx_uint_t status, const char *code, const char *message);
+static void ngx_http_blackbox_api_body_read(ngx_http_request_t *r);
+static ngx_int_t ngx_http_blackbox_api_wrong_method(ngx_http_request_t *r,
+    ngx_str_t *path);
+static void ngx_http_blackbox_json_cleanup(void *data);
+
+
+static ngx_http_blackbox_route_t  ngx_http_blackbox_routes[] = {
+
+    { "auth/signup", NGX_HTTP_POST, 0, 1, ngx_http_blackbox_signup },
+    { "auth/verify-email", NGX_HTTP_POST, 0, 1,
+      ngx_http_blackbox_verify_email },
+    { "auth/verify-email/resend", NGX_HTTP_POST, 0, 1,
+      ngx_http_blackbox_resend },
+    { "auth/login", NGX_HTTP_POST, 0, 1, ngx_http_blackbox_login },
+    { "auth/login/verify", NGX_HTTP_POST, 0, 1,
+      ngx_http_blackbox_login_verify },
+    { "auth/logout", NGX_HTTP_POST, 1, 0, ngx_http_blackbox_logout },
+
+    { "me", NGX_HTTP_GET, 1, 0, ngx_http_blackbox_me },
+    { "me", NGX_HTTP_DELETE, 1, 0, ngx_http_blackbox_me_delete },
+    { "me/password", NGX_HTTP_PUT, 1, 1, ngx_http_blackbox_me_password },
+
+    { NULL, 0, 0, 0, NULL }
+};
+
+
+/* The request's path below /api/v1/, or an empty string elsewhere. */
+static void
+ngx_http_blackbox_api_path(ngx_http_request_t *r, ngx_str_t *path)
+{
+    static ngx_str_t  prefix = ngx_string("/api/v1/");
+
+    if (r->uri.len < prefix.len
+        || ngx_strncmp(r->uri.data, prefix.data, prefix.len) != 0)
+    {
+        ngx_str_null(path);
+        return;
+    }
+
+    path->data = r->uri.data + prefix.len;
+    path->len = r->uri.len - prefix.len;
+}
+
+
+static ngx_int_t
+ngx_http_blackbox_path_is(ngx_str_t *path, const char *route)
+{
+    size_t  len;
+
+    len = ngx_strlen(route);
+
+    return path->len == len && ngx_strncmp(path->data, route, len) == 0;
+}
+
+
+/*
+ * The context of this request, made on first use with its route looked up
+ * (HEAD is looked up as GET).  NULL only when memory runs out.
+ */
+ngx_http_blackbox_ctx_t *
+ngx_http_blackbox_ctx(ngx_http_request_t *r)
+{
+    ngx_str_t                   path;
+    ngx_uint_t                  method;
+    ngx_http_blackbox_ctx_t    *ctx;
+    ngx_http_blackbox_route_t  *route;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_blackbox_module);
+    if (ctx != NULL) {
+        return ctx;
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_blackbox_ctx_t));
+    if (ctx == NULL) {
+        return NULL;
+    }
+
+    ngx_http_blackbox_api_path(r, &path);
+    method = (r->method == NGX_HTTP_HEAD) ? NGX_HTTP_GET : r->method;
+
+    for (route = ngx_http_blackbox_routes; route->path; route++) {
+        if (route->method == method
+            && ngx_http_blackbox_path_is(&path, route->path))
+        {
+            ctx->route = route;
+            break;
+        }
+    }
+
+    ngx_http_set_ctx(r, ctx, ngx_http_blackbox_module);
+
+    return ctx;
+}
+
+
+ngx_int_t
+ngx_http_blackbox_api_handler(ngx_http_request_t *r)
+{
+    ngx_str_t                 path;
+    ngx_http_blackbox_ctx_t  *ctx;
+
+    ctx = ngx_http_blackbox_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ctx->route == NULL) {
+        ngx_http_blackbox_api_path(r, &path);
+        return ngx_http_blackbox_api_wrong_method(r, &path);
+    }
+
+    if (!ctx->route->body) {
+        if (ngx_http_discard_request_body(r) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ctx->route->handler(r, NULL);
+    }
+
+    return ngx_http_blackbox_api_body(r);
+}
+
+
+/* A known path with another method: 405 and Allow; else 404. */
+static ngx_int_t
+ngx_http_blackbox_api_wrong_method(ngx_http_request_t *r, ngx_str_t *path)
+{
+    u_char                     *allow, *p;
+    ngx_http_blackbox_route_t  *route;
+
+    allow = ngx_pnalloc(r->pool, sizeof("GET, HEAD, POST, PUT, PATCH, "
+                                        "DELETE"));
+    if (allow == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = allow;
+
+    for (route = ngx_http_blackbox_routes; route->path; route++) {
+        if (!ngx_http_blackbox_path_is(path, route->path)) {
+            continue;
+        }
+
+        if (p != allow) {
+            p = ngx_cpymem(p, ", ", 2);
+        }
+
+        switch (route->method) {
+        case NGX_HTTP_GET:    p = ngx_cpymem(p, "GET, HEAD", 9); break;
+        case NGX_HTTP_POST:   p = ngx_cpymem(p, "POST", 4); break;
+        case NGX_HTTP_PUT:    p = ngx_cpymem(p, "PUT", 3); break;
+        case NGX_HTTP_PATCH:  p = ngx_cpymem(p, "PATCH", 5); break;
+        default:              p = ngx_cpymem(p, "DELETE", 6); break;
+        }
+    }
+
+    *p = '\0';
+
+    if (p == allow) {
+        return ngx_http_blackbox_send_error(r, NGX_HTTP_NOT_FOUND,
+                                            "not_found",
+                                            "No such API endpoint.");
+    }
+
+    if (ngx_http_blackbox_add_header(r, "Allow", (char *) allow) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_blackbox_send_error(r, NGX_HTTP_NOT_ALLOWED,
+                                        "method_not_allowed",
+                                        "This endpoint does not take that "
+                                        "method: see the Allow header.");
+}
+
+
+/* application/json, with or without parameters such as a charset. */
+static ngx_int_t
+ngx_http_blackbox_is_json(ngx_http_request_t *r)
+{
+    size_t            len;
+    ngx_table_elt_t  *ct;
+
+    ct = r->headers_in.content_type;
+    len = sizeof("application/json") - 1;
+
+    return ct != NULL && ct->value.len >= len
+           && ngx_strncasecmp(ct->value.data, (u_char *) "application/json",
+                              len) == 0
+           && (ct->value.len == len || ct->value.data[len] == ';'
+               || ct->value.data[len] == ' ');
+}
+
+
+static ngx_int_t
+ngx_http_blackbox_api_body(ngx_http_request_t *r)
+{
+    ngx_int_t  rc;
+
+    if (!ngx_http_blackbox_is_json(r)) {
+        return ngx_http_blackbox_api_refuse_body(r,
+                   NGX_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
+                   "Send the body as Content-Type: application/json.");
+    }
+
+    if (r->headers_in.content_length_n > NGX_HTTP_BLACKBOX_BODY_MAX) {
+        return ngx_http_blackbox_api_refuse_body(r,
+                   NGX_HTTP_REQUEST_ENTITY_TOO_LARGE, "body_too_large",
+                   "The body must be at most 64 KiB.");
+    }
+
+    r->request_body_in_single_buf = 1;
+
+    rc = ngx_http_read_client_request_body(r,
+                                           ngx_http_blackbox_api_body_read);
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+/*
+ * Answers before reading the body, and drops it: left unread, it would be
+ * taken for the next request on the connection.
+ */
+static ngx_int_t
+ngx_http_blackbox_api_refuse_body(ngx_http_request_t *r, ngx_uint_t status,
+    const char *code, const char *message)
+{
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_blackbox_send_error(r, status, code, message);
+}
+
+
+/*
+ * The body is in: check its size (a chunked body has no Content-Length),
+ * parse it and run the route.  Bodies larger than client_body_buffer_size
+ * are on disk, and are refused by size without being read.
+ */
+static void
+ngx_http_blackbox_api_body_read(ngx_http_request_t *r)
+{
+    off_t                     size;
+    u_char                   *data, *p;
+    json_t                   *body;
+    ngx_buf_t                *b;
+    ngx_chain_t              *cl;
+    ngx_pool_cleanup_t       *cln;
+    ngx_http_blackbox_ctx_t  *ctx;
+    char                      err[160];
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_blackbox_module);
+
+    size = 0;
+    for (cl = r->request_body ? r->request_body->bufs : NULL; cl;
+         cl = cl->next)
+    {
+        size += ngx_buf_size(cl->buf);
+    }
+
+    if (size > NGX_HTTP_BLACKBOX_BODY_MAX) {
+        ngx_http_finalize_request(r, ngx_http_blackbox_send_error(r,
+            NGX_HTTP_REQUEST_ENTITY_TOO_LARGE, "body_too_large",
+            "The body must be at most 64 KiB."));
+        return;
+    }
+
+    data = ngx_pnalloc(r->pool, size + 1);
+    if (data == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    p = data;
+    for (cl = r->request_body ? r->request_body->bufs : NULL; cl;
+         cl = cl->next)
+    {
+        b = cl->buf;
+
+        if (b->in_file || !ngx_buf_in_memory(b)) {
+            /* Only a body past 64 KiB can have reached a temp file. */
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+
+        p = ngx_cpymem(p, b->pos, b->last - b->pos);
+    }
+
+    body = bb_input_parse((char *) data, p - data, err, sizeof(err));
+    if (body == NULL) {
+        ngx_http_finalize_request(r, ngx_http_blackbox_send_error(r,
+            NGX_HTTP_BAD_REQUEST, "invalid_json", err));
+        return;
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        json_decref(body);
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    cln->handler = ngx_http_blackbox_json_cleanup;
+    cln->data = body;
+
+    ngx_http_finalize_request(r, ctx->route->handler(r, body));
+}
+
+
+static void
+ngx_http_blackbox_json_cleanup(void *data)
+{
+    json_decref(data);
+}
+
+
+void
+ngx_http_blackbox_call_init(ngx_http_request_t *r, bb_call_t *call)
+{
+    u_char                         *client;
+    ngx_http_blackbox_main_conf_t  *bmcf;
+
+    bmcf = ngx_http_get_module_main_conf(r, ngx_http_blackbox_module);
+
+    ngx_memzero(call, sizeof(bb_call_t));
+    call->conf = &bmcf->account;
+    call->client = "unknown";
+
+    /* The connection keeps its address text without a NUL: copy it. */
+    client = ngx_pnalloc(r->pool, r->connection->addr_text.len + 1);
+    if (client != NULL) {
+        *ngx_cpymem(client, r->connection->addr_text.data,
+                    r->connection->addr_text.len) = '\0';
+        call->client = (char *) client;
+    }
+}
