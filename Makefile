@@ -8,6 +8,7 @@
 #   make asan     the same binaries under AddressSanitizer + UBSan, in
 #                 build/asan; make test-asan runs the suite against them only
 #   make stop     stop a stack started by make run, from another shell
+#   make bench    measure, against nginx's own baseline in the same run
 
 SHELL       := /bin/bash
 BUILD       ?= build
@@ -57,7 +58,7 @@ NGX_CC_OPT  := -Wextra -Wno-unused-parameter \
                $(SAN_FLAGS)
 NGX_LD_OPT  := $(SAN_FLAGS)
 
-.PHONY: all asan deps run stop test test-asan unit clean
+.PHONY: all asan bench deps run stop test test-asan unit clean
 .DELETE_ON_ERROR:
 
 all: $(MODULE) $(INGEST) $(WORKER) $(UNIT_BINS)
@@ -121,6 +122,10 @@ test: deps
 test-asan: deps
 	@$(MAKE) -s asan
 	BB_BUILD=$(CURDIR)/build/asan prove -I t/lib t/
+
+bench: deps
+	@$(MAKE) -s all
+	perl -I t/lib bench/auth.pl
 
 clean:
 	rm -rf build

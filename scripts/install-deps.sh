@@ -15,8 +15,8 @@ packages=(
     libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
     # run
     postgresql redis-server python3-aiosmtpd
-    # test
-    perl ffmpeg srt-tools curl
+    # test and bench
+    perl ffmpeg srt-tools curl wrk
 )
 
 missing=()

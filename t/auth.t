@@ -397,6 +397,36 @@ subtest 'every worker honours a logout' => sub {
     is_deeply [ grep { $_ != 401 } @status ], [], 'refused 20 times out of 20';
 };
 
+subtest 'a second server honours a logout' => sub {
+    my $email = signup_verified('gail');
+    my $token = login('gail', $email, undef, 2);
+    my $port = $s->start_second_nginx;
+    my $other = "http://127.0.0.1:$port/api/v1/me";
+    my %auth = (headers => { Authorization => "Bearer $token" });
+    is $s->{http}->get($other, \%auth)->{status}, 200,
+        'the token works on the second server';
+    is call('POST', '/api/v1/auth/logout', undef, $token)->{status}, 204,
+        'logged out on the first';
+    is $s->{http}->get($other, \%auth)->{status}, 401,
+        'refused at once by the second';
+    $s->stop_second_nginx;
+};
+
+subtest 'a mail server outage loses no mail' => sub {
+    $s->stop_service('mailsink');
+    my $email = 'jane@example.com';
+    is call('POST', '/api/v1/auth/signup',
+            { email => $email, username => 'jane',
+              password => $PASSWORD })->{status}, 202,
+        'sign-up does not wait for mail';
+    sleep 3;    # the worker tries, fails and backs off meanwhile
+    is scalar($s->mails($email)), 0, 'no mail while the sink is down';
+    is $s->start_service('mailsink'), 0, 'the sink is back';
+    ok defined $s->code_for($email, 1, 30), 'the mail arrives after all';
+    sleep 2;
+    is scalar($s->mails($email)), 1, 'exactly once';
+};
+
 subtest 'Redis down: protected calls fail closed' => sub {
     my $email = signup_verified('hank');
     my $token = login('hank', $email, undef, 2);
@@ -410,6 +440,16 @@ subtest 'Redis down: protected calls fail closed' => sub {
     is $s->start_service('redis'), 0, 'redis back';
     is call('GET', '/api/v1/me', undef, $token)->{status}, 200,
         'the token works again';
+};
+
+subtest 'no password, code or token in any log' => sub {
+    my $logs = join '', map { local (@ARGV, $/) = $_; <> }
+                        glob($s->var . '/log/*');
+    unlike $logs, qr/\Q$PASSWORD\E/, 'no password';
+    unlike $logs, qr/(?<!\d)\Q$_\E(?!\d)/, 'no mailed code' for
+        grep { defined } map { $_->{body} =~ /^\s*(\d{6})\s*$/m; $1 }
+        map { $s->mails("$_\@example.com") } qw(alice bob frank);
+    unlike $logs, qr/eyJ[\w-]+\.eyJ/, 'no token';
 };
 
 $s->stop;

@@ -223,6 +223,40 @@ sub signal_service {
     kill $signal, $pid or die "cannot signal $name ($pid): $!";
 }
 
+# Starts a second nginx on this stack's configuration, as another server
+# of the same deployment would be (same PostgreSQL, Redis and key), on a
+# port of its own.  Returns that port; stop_second_nginx ends it.
+sub start_second_nginx {
+    my ($self) = @_;
+    my $var = $self->{var};
+    my $port = free_port('tcp');
+    my $conf = do { local (@ARGV, $/) = "$var/conf/nginx.conf"; <> };
+    $conf =~ s/listen 127\.0\.0\.1:\d+;/listen 127.0.0.1:$port;/ or die;
+    $conf =~ s{pid \S+;}{pid $var/run/nginx2.pid;} or die;
+    $conf =~ s{error_log \S+}{error_log $var/log/nginx2-error.log} or die;
+    $conf =~ s{access_log \S+;}{access_log $var/log/nginx2-access.log;};
+    open my $fh, '>', "$var/conf/nginx2.conf" or die;
+    print $fh $conf;
+    close $fh;
+    my @as = $> == 0 ? qw(setpriv --reuid=blackbox --regid=blackbox
+                          --clear-groups) : ();
+    system(@as, '/usr/sbin/nginx', '-p', "$var/nginx", '-c',
+           "$var/conf/nginx2.conf", '-e', "$var/log/nginx2-error.log") == 0
+        or die 'the second nginx did not start';
+    $self->{second_nginx} = "$var/run/nginx2.pid";
+    return $port;
+}
+
+sub stop_second_nginx {
+    my ($self) = @_;
+    my $file = delete $self->{second_nginx} or return;
+    open my $fh, '<', $file or return;
+    chomp(my $pid = <$fh> // '');
+    kill 'QUIT', $pid if $pid;
+    sleep 0.1 while $pid && kill 0, $pid and -e "/proc/$pid"
+                    && `cat /proc/$pid/stat` !~ /^\d+ \(.*\) Z/;
+}
+
 # Every log line that shows a server in trouble.
 sub log_alarms {
     my ($self) = @_;
@@ -247,8 +281,10 @@ sub sanitizer_reports {
 sub stop {
     my ($self, %opt) = @_;
     return unless $self->{running};
+    $self->stop_second_nginx;
     my ($rc, $out) = $self->stack('down');
     $self->{running} = 0;
+    return if $opt{quiet};
     is $rc, 0, 'the stack stopped cleanly' or diag $out;
     my @alarms = grep { !$opt{allow} || $_ !~ $opt{allow} } $self->log_alarms;
     ok !@alarms, 'no alert, emerg or sanitizer report in the logs'
