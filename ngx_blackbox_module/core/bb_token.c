@@ -61,16 +61,44 @@ bb_token_mint(const unsigned char *key, size_t keylen, long long user_id,
 }
 
 
-/* An integer claim, or -1 when missing or not an integer. */
+/*
+ * A claim that is a non-negative JSON integer, or -1: missing, a string, a
+ * fraction or negative.  libjwt's jwt_get_grant_int() reads "5" and 5.5
+ * as integers, so the claim's JSON text is checked here.
+ */
 static long
 bb_token_int(jwt_t *jwt, const char *name)
 {
-    long  v;
+    long   v;
+    char  *json, *end;
+
+    json = jwt_get_grants_json(jwt, name);
+    if (json == NULL) {
+        return -1;
+    }
 
     errno = 0;
-    v = jwt_get_grant_int(jwt, name);
+    v = (json[0] >= '0' && json[0] <= '9') ? strtol(json, &end, 10) : -1;
 
-    return errno == 0 ? v : -1;
+    if (v >= 0 && (*end != '\0' || errno != 0)) {
+        v = -1;
+    }
+
+    free(json);
+
+    return v;
+}
+
+
+static int
+bb_token_has(jwt_t *jwt, const char *name)
+{
+    char  *json;
+
+    json = jwt_get_grants_json(jwt, name);
+    free(json);
+
+    return json != NULL;
 }
 
 
@@ -125,6 +153,10 @@ bb_token_claims(jwt_t *jwt, time_t now, bb_token_claims_t *claims)
 
     /* nbf is optional: ours carry none, but a token naming one obeys it. */
     nbf = bb_token_int(jwt, "nbf");
+
+    if (nbf < 0 && bb_token_has(jwt, "nbf")) {
+        return BB_TOKEN_BAD_CLAIMS;
+    }
 
     if (iat > now + BB_TOKEN_LEEWAY_S || nbf > now + BB_TOKEN_LEEWAY_S) {
         return BB_TOKEN_NOT_YET_VALID;
