@@ -15,11 +15,12 @@ bb_input_parse(const char *body, size_t len, char *err, size_t errlen)
     json_error_t   e;
 
     /*
-     * JSON_REJECT_DUPLICATES: {"a":1,"a":2} must not mean whichever; and
-     * without JSON_ALLOW_NUL jansson refuses "\u0000", so values are C
-     * strings.
+     * JSON_REJECT_DUPLICATES: {"a":1,"a":2} must not mean whichever;
+     * JSON_DECODE_ANY, so that 5 is told it is not an object rather than not
+     * JSON; and without JSON_ALLOW_NUL jansson refuses "\u0000", so values
+     * are C strings.
      */
-    obj = json_loadb(body, len, JSON_REJECT_DUPLICATES, &e);
+    obj = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &e);
     if (obj == NULL) {
         snprintf(err, errlen, "The body is not valid JSON (line %d, column "
                  "%d: %s).", e.line, e.column, e.text);

@@ -67,6 +67,38 @@ bb_password_hash(const char *password, char *out, size_t size)
 }
 
 
+/*
+ * Reads "<digits>$" at *p as a number from 1 to max, strictly (no sign,
+ * blank or overflow: a stored hash is data, not input to be forgiving
+ * about), and moves *p past it.
+ */
+static int
+bb_scrypt_param(const char **p, int max, int *value)
+{
+    int          v;
+    const char  *s;
+
+    v = 0;
+
+    for (s = *p; *s >= '0' && *s <= '9'; s++) {
+        v = v * 10 + (*s - '0');
+
+        if (v > max) {
+            return -1;
+        }
+    }
+
+    if (s == *p || *s != '$' || v < 1) {
+        return -1;
+    }
+
+    *value = v;
+    *p = s + 1;
+
+    return 0;
+}
+
+
 /* Decodes exactly want bytes of base64 from the len characters at s. */
 static int
 bb_b64_decode(const char *s, size_t len, unsigned char *out, size_t want)
@@ -90,22 +122,24 @@ bb_b64_decode(const char *s, size_t len, unsigned char *out, size_t want)
 int
 bb_password_verify(const char *password, const char *stored)
 {
-    int            log2n, r, p, n, rc;
+    int            log2n, r, p, rc;
     const char    *salt64, *key64;
     unsigned char  salt[BB_SCRYPT_SALT], want[BB_SCRYPT_KEY];
     unsigned char  got[BB_SCRYPT_KEY];
 
-    n = 0;
+    if (strncmp(stored, "scrypt$", 7) != 0) {
+        return -1;
+    }
 
-    if (sscanf(stored, "scrypt$%d$%d$%d$%n", &log2n, &r, &p, &n) != 3
-        || n == 0
-        || log2n < 1 || log2n > BB_SCRYPT_LOG2N_MAX
-        || r < 1 || r > BB_SCRYPT_R_MAX || p < 1 || p > BB_SCRYPT_P_MAX)
+    salt64 = stored + 7;
+
+    if (bb_scrypt_param(&salt64, BB_SCRYPT_LOG2N_MAX, &log2n) != 0
+        || bb_scrypt_param(&salt64, BB_SCRYPT_R_MAX, &r) != 0
+        || bb_scrypt_param(&salt64, BB_SCRYPT_P_MAX, &p) != 0)
     {
         return -1;
     }
 
-    salt64 = stored + n;
     key64 = strchr(salt64, '$');
 
     if (key64 == NULL

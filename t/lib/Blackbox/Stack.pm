@@ -243,6 +243,7 @@ sub start_second_nginx {
     # As scripts/stack does for the sanitizer build of the module.
     local $ENV{LD_PRELOAD} = `gcc -print-file-name=libasan.so` =~ s/\s+//r
         if build_dir() =~ m{/asan/?$};
+    local $ENV{ASAN_OPTIONS} = "detect_leaks=0:log_path=$var/log/asan";
     system(@as, '/usr/sbin/nginx', '-p', "$var/nginx", '-c',
            "$var/conf/nginx2.conf", '-e', "$var/log/nginx2-error.log") == 0
         or die 'the second nginx did not start';
