@@ -257,10 +257,9 @@ test_parameters_travel(void)
 
 
 /*
- * Parameters written other than as plain decimal digits.  sscanf's %d
- * skips blanks, takes a sign, and converting a number past INT_MAX is
- * undefined behaviour (glibc wraps 2^32 + 10 to 10), so all of these are
- * read as log2N 10 and verify.
+ * Parameters written other than as plain decimal digits: a lenient parser
+ * (sscanf's %d skips blanks, takes a sign, and wraps 2^32 + 10 to 10 on
+ * glibc) would read each as log2N 10 and verify it.  All must be refused.
  */
 static void
 test_lenient_parameters(void)
