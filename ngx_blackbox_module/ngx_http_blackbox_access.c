@@ -136,7 +136,13 @@ ngx_http_blackbox_access_handler(ngx_http_request_t *r)
     job->run = ngx_http_blackbox_access_run;
     job->done = NULL;
 
-    return ngx_http_blackbox_job_post(r, job);
+    if (ngx_http_blackbox_job_queue(r, job) != NGX_OK) {
+        return ngx_http_blackbox_access_refuse(r, BB_ERR_UNAVAILABLE,
+                                               "the thread pool queue is "
+                                               "full");
+    }
+
+    return NGX_DONE;
 }
 
 

@@ -362,6 +362,10 @@ ngx_http_blackbox_me_password(ngx_http_request_t *r, json_t *body)
 ngx_int_t
 ngx_http_blackbox_me_delete(ngx_http_request_t *r, json_t *body)
 {
+    if (ngx_http_blackbox_add_header(r, "Allow", "GET, HEAD") != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     return ngx_http_blackbox_send_error(r, NGX_HTTP_NOT_ALLOWED,
                                         "account_deletion_not_supported",
                                         "Accounts are never deleted.");

@@ -116,6 +116,8 @@ struct ngx_http_blackbox_job_s {
 
 ngx_http_blackbox_job_t *ngx_http_blackbox_job_create(ngx_http_request_t *r,
     size_t size);
+ngx_int_t ngx_http_blackbox_job_queue(ngx_http_request_t *r,
+    ngx_http_blackbox_job_t *job);
 ngx_int_t ngx_http_blackbox_job_post(ngx_http_request_t *r,
     ngx_http_blackbox_job_t *job);
 

@@ -35,6 +35,8 @@ static ngx_http_blackbox_error_t  ngx_http_blackbox_errors[] = {
       "Too many attempts: wait a little and try again." },
     { NGX_HTTP_UNAUTHORIZED, "invalid_credentials",
       "The username or the password is wrong." },
+    { NGX_HTTP_FORBIDDEN, "wrong_password",
+      "The current password is not right." },
     { NGX_HTTP_FORBIDDEN, "email_not_verified",
       "Confirm your e-mail address first with the code we mailed you." },
     { NGX_HTTP_UNAUTHORIZED, "unauthorized",

@@ -47,21 +47,19 @@ ngx_http_blackbox_job_create(ngx_http_request_t *r, size_t size)
 
 
 /*
- * Returns NGX_DONE once the job is queued (the content handler returns it
- * as is), or an HTTP error when the pool's queue is full.
+ * Queues the job.  Returns NGX_OK, or NGX_ERROR (logged) when the thread
+ * pool's queue is full.
  */
 ngx_int_t
-ngx_http_blackbox_job_post(ngx_http_request_t *r, ngx_http_blackbox_job_t *job)
+ngx_http_blackbox_job_queue(ngx_http_request_t *r,
+    ngx_http_blackbox_job_t *job)
 {
     ngx_http_blackbox_main_conf_t  *bmcf;
 
     bmcf = ngx_http_get_module_main_conf(r, ngx_http_blackbox_module);
 
     if (ngx_thread_task_post(bmcf->thread_pool, job->task) != NGX_OK) {
-        return ngx_http_blackbox_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
-                                            "overloaded",
-                                            "The server is busy; "
-                                            "try again shortly.");
+        return NGX_ERROR;
     }
 
     if (job->done != NULL) {
@@ -70,6 +68,23 @@ ngx_http_blackbox_job_post(ngx_http_request_t *r, ngx_http_blackbox_job_t *job)
 
     r->main->blocked++;
     r->aio = 1;
+
+    return NGX_OK;
+}
+
+
+/*
+ * For content handlers: returns NGX_DONE once the job is queued (the
+ * handler returns it as is), or answers 503 when the queue is full.
+ */
+ngx_int_t
+ngx_http_blackbox_job_post(ngx_http_request_t *r, ngx_http_blackbox_job_t *job)
+{
+    if (ngx_http_blackbox_job_queue(r, job) != NGX_OK) {
+        return ngx_http_blackbox_send_status(r, BB_ERR_UNAVAILABLE,
+                                             "the thread pool queue is full",
+                                             0);
+    }
 
     return NGX_DONE;
 }

@@ -123,6 +123,7 @@ subtest 'the whole story' => sub {
     $r = call('DELETE', '/api/v1/me', undef, $token);
     is $r->{status}, 405, 'accounts are never deleted';
     is $r->{json}{error}, 'account_deletion_not_supported', 'saying so';
+    is $r->{headers}{allow}, 'GET, HEAD', 'with what is allowed';
 
     is call('POST', '/api/v1/auth/logout', undef, $token)->{status}, 204,
         'logout: 204';
@@ -141,7 +142,8 @@ subtest 'password change refuses every older token' => sub {
     my $r = call('PUT', '/api/v1/me/password',
                  { current_password => 'not my password', 
                    new_password => 'a brand new secret' }, $t1);
-    is $r->{status}, 401, 'a wrong current password: 401';
+    is $r->{status}, 403, 'a wrong current password: 403';
+    is $r->{json}{error}, 'wrong_password', 'wrong_password';
 
     $r = call('PUT', '/api/v1/me/password',
               { current_password => $PASSWORD,
@@ -217,6 +219,8 @@ subtest 'bad fields' => sub {
           { username => qr/3 to 32/ } ],
         [ 'long username', { %good, username => 'a' x 33 },
           { username => qr/./ } ],
+        [ 'long email', { %good, email => ('a' x 250) . '@b.co' },
+          { email => qr/long/ } ],
         [ 'Cyrillic homoglyph', { %good, username => "\x{430}lice" },
           { username => qr/./ } ],
         [ 'SQL in the username', { %good, username => "a'; drop table users;--" },
@@ -256,6 +260,23 @@ subtest 'SQL metacharacters are only data' => sub {
                 password => $PASSWORD });
     is $r->{status}, 409, 'stored exactly as given: the same one is taken';
     is $r->{json}{error}, 'email_taken', 'email_taken';
+
+    my $evil = q{x'); DROP TABLE users; --};
+    my $email2 = signup_verified('tables', password => $evil);
+    ok login('tables', $email2, $evil, 2), 'a password of SQL logs in';
+};
+
+subtest 'an expired code' => sub {
+    my $email = 'kim@example.com';
+    call('POST', '/api/v1/auth/signup',
+         { email => $email, username => 'kim', password => $PASSWORD });
+    my $code = $s->code_for($email, 1);
+    $s->psql("UPDATE auth_codes SET expires_at = now() - interval '1 second'"
+           . " WHERE user_id = (SELECT id FROM users WHERE username = 'kim')");
+    my $r = call('POST', '/api/v1/auth/verify-email',
+                 { username => 'kim', code => $code });
+    is $r->{status}, 410, 'an expired code: 410';
+    is $r->{json}{error}, 'code_expired', 'code_expired';
 };
 
 subtest 'taken names and addresses' => sub {

@@ -619,11 +619,18 @@ bb_account_change_password(bb_call_t *call, long long user_id,
     char          id[24], hash[BB_PASSWORD_HASH_MAX], nbf[24];
     time_t        now;
     PGresult     *res;
+    bb_status_e   st;
     bb_pg_err_t   err;
     const char   *params[3];
 
     snprintf(id, sizeof(id), "%lld", user_id);
     params[0] = id;
+
+    /* A stolen token must not buy unlimited guesses at the password. */
+    st = bb_account_rate(call, "password", id);
+    if (st != BB_OK) {
+        return st;
+    }
 
     res = bb_account_sql(call, "SELECT password_hash FROM users WHERE id = $1",
                          1, params, &err);
@@ -636,7 +643,7 @@ bb_account_change_password(bb_call_t *call, long long user_id,
     PQclear(res);
 
     if (!ok) {
-        return BB_ERR_INVALID_CREDENTIALS;
+        return BB_ERR_WRONG_PASSWORD;
     }
 
     if (bb_password_hash(new_password, hash, sizeof(hash)) != 0) {

@@ -18,6 +18,7 @@ typedef enum {
     BB_ERR_CHALLENGE_EXPIRED,
     BB_ERR_RATE_LIMITED,
     BB_ERR_INVALID_CREDENTIALS,
+    BB_ERR_WRONG_PASSWORD,        /* the current one, to change it */
     BB_ERR_EMAIL_NOT_VERIFIED,
     BB_ERR_UNAUTHORIZED,          /* no, bad, expired or revoked token */
     BB_ERR_NOT_FOUND,
