@@ -168,16 +168,35 @@ ngx_http_blackbox_language(ngx_http_request_t *r)
 }
 
 
+/* Notes password's problem, if any, under field. */
+static void
+ngx_http_blackbox_password_check(ngx_http_request_t *r, const char *password,
+    const char *field, bb_problems_t *problems)
+{
+    const char                     *problem;
+    ngx_http_blackbox_main_conf_t  *bmcf;
+
+    if (password == NULL) {
+        return;
+    }
+
+    bmcf = ngx_http_get_module_main_conf(r, ngx_http_blackbox_module);
+
+    problem = bb_password_problem(password, bmcf->common_passwords);
+    if (problem != NULL) {
+        bb_input_problem(problems, field, problem);
+    }
+}
+
+
 ngx_int_t
 ngx_http_blackbox_signup(ngx_http_request_t *r, json_t *body)
 {
-    const char                     *problem;
-    bb_problems_t                   problems;
-    ngx_http_blackbox_job_t        *job;
-    ngx_http_blackbox_account_t    *a;
-    ngx_http_blackbox_main_conf_t  *bmcf;
+    const char                   *problem;
+    bb_problems_t                 problems;
+    ngx_http_blackbox_job_t      *job;
+    ngx_http_blackbox_account_t  *a;
 
-    bmcf = ngx_http_get_module_main_conf(r, ngx_http_blackbox_module);
     problems.n = 0;
 
     a = ngx_http_blackbox_account(r, NGX_HTTP_BLACKBOX_SIGNUP, body,
@@ -201,12 +220,7 @@ ngx_http_blackbox_signup(ngx_http_request_t *r, json_t *body)
         bb_input_problem(&problems, "username", problem);
     }
 
-    if (a->in[2] != NULL) {
-        problem = bb_password_problem(a->in[2], bmcf->common_passwords);
-        if (problem != NULL) {
-            bb_input_problem(&problems, "password", problem);
-        }
-    }
+    ngx_http_blackbox_password_check(r, a->in[2], "password", &problems);
 
     if (problems.n > 0) {
         return ngx_http_blackbox_invalid(r, &problems);
@@ -328,28 +342,20 @@ ngx_http_blackbox_me(ngx_http_request_t *r, json_t *body)
 ngx_int_t
 ngx_http_blackbox_me_password(ngx_http_request_t *r, json_t *body)
 {
-    const char                     *problem;
-    bb_problems_t                   problems;
-    ngx_http_blackbox_job_t        *job;
-    ngx_http_blackbox_account_t    *a;
-    ngx_http_blackbox_main_conf_t  *bmcf;
+    bb_problems_t                 problems;
+    ngx_http_blackbox_job_t      *job;
+    ngx_http_blackbox_account_t  *a;
 
-    bmcf = ngx_http_get_module_main_conf(r, ngx_http_blackbox_module);
     problems.n = 0;
 
     a = ngx_http_blackbox_account(r, NGX_HTTP_BLACKBOX_ME_PASSWORD, body,
                ngx_http_blackbox_fields(ngx_http_blackbox_password_fields),
-                                  &problems, &job);
+               &problems, &job);
     if (a == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (a->in[1] != NULL) {
-        problem = bb_password_problem(a->in[1], bmcf->common_passwords);
-        if (problem != NULL) {
-            bb_input_problem(&problems, "new_password", problem);
-        }
-    }
+    ngx_http_blackbox_password_check(r, a->in[1], "new_password", &problems);
 
     if (problems.n > 0) {
         return ngx_http_blackbox_invalid(r, &problems);

@@ -15,7 +15,9 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int  tap_run;
 static int  tap_failed;
@@ -134,5 +136,39 @@ done_testing(void)
 
     return tap_failed ? 1 : 0;
 }
+
+/*
+ * Creates a temporary file holding the n bytes of text (NULs included);
+ * returns its path, which the caller unlinks and frees, or NULL.
+ */
+static inline char *
+tap_temp_file(const char *text, size_t n)
+{
+    int    fd;
+    char  *path;
+
+    path = strdup("/tmp/bb-unit-XXXXXX");
+    if (path == NULL) {
+        return NULL;
+    }
+
+    fd = mkstemp(path);
+    if (fd == -1) {
+        free(path);
+        return NULL;
+    }
+
+    if (write(fd, text, n) != (ssize_t) n) {
+        close(fd);
+        unlink(path);
+        free(path);
+        return NULL;
+    }
+
+    close(fd);
+
+    return path;
+}
+
 
 #endif /* BB_TAP_H */

@@ -348,37 +348,6 @@ test_get_ms(void)
 }
 
 
-/* Creates a temporary file holding n bytes of text; returns its path. */
-static char *
-temp_file(const char *text, size_t n)
-{
-    int    fd;
-    char  *path;
-
-    path = strdup("/tmp/bb-unit-conf-XXXXXX");
-    if (path == NULL) {
-        return NULL;
-    }
-
-    fd = mkstemp(path);
-    if (fd == -1) {
-        free(path);
-        return NULL;
-    }
-
-    if (write(fd, text, n) != (ssize_t) n) {
-        close(fd);
-        unlink(path);
-        free(path);
-        return NULL;
-    }
-
-    close(fd);
-
-    return path;
-}
-
-
 static void
 test_load_missing(void)
 {
@@ -416,7 +385,7 @@ test_load_file(void)
            "blackbox_redis     127.0.0.1:6379;\n"
            "blackbox_postgres  \"host=127.0.0.1 dbname=blackbox\";\n";
 
-    path = temp_file(text, strlen(text));
+    path = tap_temp_file(text, strlen(text));
 
     if (ok(path != NULL, "temporary config file")) {
         err[0] = '\0';
@@ -439,7 +408,7 @@ test_load_file(void)
     }
 
     text = "a 1;\n\nbad;\n";
-    path = temp_file(text, strlen(text));
+    path = tap_temp_file(text, strlen(text));
 
     if (ok(path != NULL, "temporary bad config file")) {
         snprintf(want, sizeof(want), "%s:3: expected a value", path);
@@ -454,7 +423,7 @@ test_load_file(void)
         free(path);
     }
 
-    path = temp_file("a 1;\0b 2;\n", 10);
+    path = tap_temp_file("a 1;\0b 2;\n", 10);
 
     if (ok(path != NULL, "temporary binary file")) {
         snprintf(want, sizeof(want), "cannot read \"%s\": too large or not "
@@ -487,7 +456,7 @@ test_load_size_limit(void)
     memset(text, '\n', CONF_FILE_MAX + 1);
     memcpy(text, "a 1;", 4);
 
-    path = temp_file(text, CONF_FILE_MAX);
+    path = tap_temp_file(text, CONF_FILE_MAX);
 
     if (ok(path != NULL, "temporary file at the limit")) {
         err[0] = '\0';
@@ -505,7 +474,7 @@ test_load_size_limit(void)
         free(path);
     }
 
-    path = temp_file(text, CONF_FILE_MAX + 1);
+    path = tap_temp_file(text, CONF_FILE_MAX + 1);
 
     if (ok(path != NULL, "temporary file over the limit")) {
         snprintf(want, sizeof(want), "cannot read \"%s\": too large or not "

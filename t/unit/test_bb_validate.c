@@ -567,37 +567,6 @@ test_password_lengths(void)
 }
 
 
-/* Creates a temporary file holding n bytes; returns its path. */
-static char *
-temp_file(const char *text, size_t n)
-{
-    int    fd;
-    char  *path;
-
-    path = strdup("/tmp/bb-unit-validate-XXXXXX");
-    if (path == NULL) {
-        return NULL;
-    }
-
-    fd = mkstemp(path);
-    if (fd == -1) {
-        free(path);
-        return NULL;
-    }
-
-    if (write(fd, text, n) != (ssize_t) n) {
-        close(fd);
-        unlink(path);
-        free(path);
-        return NULL;
-    }
-
-    close(fd);
-
-    return path;
-}
-
-
 static int
 cmp_str(const void *a, const void *b)
 {
@@ -787,7 +756,7 @@ test_wordlist_temp(void)
     text = "Zebra\r\nHello\r\nWORLD\n\n\r\ncorrecthorsebattery\naardvark\n"
            "last";
 
-    path = temp_file(text, strlen(text));
+    path = tap_temp_file(text, strlen(text));
     if (!ok(path != NULL, "temporary list")) {
         return;
     }
@@ -863,7 +832,7 @@ test_wordlist_errors(void)
 
     rmdir(dir);
 
-    path = temp_file("\n\r\n\n", 4);
+    path = tap_temp_file("\n\r\n\n", 4);
     if (ok(path != NULL, "temporary file of blank lines")) {
         snprintf(want, sizeof(want), "\"%s\" holds no words", path);
         check_load_error("only blank lines", path, want);
@@ -871,7 +840,7 @@ test_wordlist_errors(void)
         free(path);
     }
 
-    path = temp_file("", 0);
+    path = tap_temp_file("", 0);
     if (ok(path != NULL, "temporary empty file")) {
         snprintf(want, sizeof(want), "\"%s\" holds no words", path);
         check_load_error("empty file", path, want);
@@ -879,7 +848,7 @@ test_wordlist_errors(void)
         free(path);
     }
 
-    path = temp_file("abc\ndef\0ghi\n", 12);
+    path = tap_temp_file("abc\ndef\0ghi\n", 12);
     if (ok(path != NULL, "temporary file with a NUL")) {
         snprintf(want, sizeof(want), "cannot read \"%s\": not text (a NUL "
                  "byte)", path);
@@ -897,7 +866,7 @@ test_wordlist_errors(void)
     memcpy(text, "first", 5);
     memcpy(text + WORDLIST_FILE_MAX - 5, "last", 4);
 
-    path = temp_file(text, WORDLIST_FILE_MAX);
+    path = tap_temp_file(text, WORDLIST_FILE_MAX);
     if (ok(path != NULL, "temporary file at the limit")) {
         err[0] = '\0';
         list = bb_wordlist_load(path, err, sizeof(err));
@@ -914,7 +883,7 @@ test_wordlist_errors(void)
         free(path);
     }
 
-    path = temp_file(text, WORDLIST_FILE_MAX + 1);
+    path = tap_temp_file(text, WORDLIST_FILE_MAX + 1);
     if (ok(path != NULL, "temporary file over the limit")) {
         snprintf(want, sizeof(want), "cannot read \"%s\": larger than 16 MB",
                  path);
