@@ -1,12 +1,14 @@
 /*
  * Bearer tokens, checked in nginx's access phase for every API call whose
- * route says it needs one.
+ * route says it needs one: an owner's access token, or a device's key.
  *
- * The signature and claims are checked on the event loop (an HMAC: a few
- * microseconds); whether the token was revoked is asked of Redis, which
- * every nginx worker and server shares, from the thread pool.  The phase
- * then resumes and lets the request on, or answers 401 (bad token) or 503
- * (Redis cannot say: fail closed, never open).
+ * An access token's signature and claims are checked on the event loop (an
+ * HMAC: a few microseconds); whether it was revoked is asked of Redis,
+ * which every nginx worker and server shares, from the thread pool.  A
+ * device key is checked against the device's row, from the thread pool
+ * too.  The phase then resumes and lets the request on, or answers 401
+ * (bad token or key), 404 (no such device) or 503 (Redis or PostgreSQL
+ * cannot say: fail closed, never open).
  */
 
 #include "ngx_http_blackbox_module.h"
@@ -15,6 +17,7 @@
 typedef struct {
     bb_call_t                 call;
     ngx_http_blackbox_ctx_t  *ctx;
+    const char               *device_key;   /* for device calls */
 } ngx_http_blackbox_access_job_t;
 
 
@@ -98,7 +101,7 @@ ngx_http_blackbox_access_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ctx->route == NULL || !ctx->route->auth) {
+    if (ctx->route == NULL || ctx->route->auth == NGX_HTTP_BLACKBOX_PUBLIC) {
         return NGX_DECLINED;
     }
 
@@ -116,11 +119,19 @@ ngx_http_blackbox_access_handler(ngx_http_request_t *r)
                                                "no bearer token");
     }
 
-    ts = bb_token_verify(bmcf->jwt_key.data, bmcf->jwt_key.len, token,
-                         ngx_time(), &ctx->claims);
-    if (ts != BB_TOKEN_OK) {
-        return ngx_http_blackbox_access_refuse(r, BB_ERR_UNAUTHORIZED,
-                                               bb_token_status_text(ts));
+    if (ctx->route->auth == NGX_HTTP_BLACKBOX_DEVICE) {
+        if (!bb_device_id_valid(ctx->args[0])) {
+            return ngx_http_blackbox_access_refuse(r, BB_ERR_NOT_FOUND,
+                                                   NULL);
+        }
+
+    } else {
+        ts = bb_token_verify(bmcf->jwt_key.data, bmcf->jwt_key.len, token,
+                             ngx_time(), &ctx->claims);
+        if (ts != BB_TOKEN_OK) {
+            return ngx_http_blackbox_access_refuse(r, BB_ERR_UNAUTHORIZED,
+                                                   bb_token_status_text(ts));
+        }
     }
 
     job = ngx_http_blackbox_job_create(r,
@@ -131,6 +142,7 @@ ngx_http_blackbox_access_handler(ngx_http_request_t *r)
 
     aj = job->data;
     aj->ctx = ctx;
+    aj->device_key = token;
     ngx_http_blackbox_call_init(r, &aj->call);
 
     job->run = ngx_http_blackbox_access_run;
@@ -146,13 +158,16 @@ ngx_http_blackbox_access_handler(ngx_http_request_t *r)
 }
 
 
-/* In a pool thread: is the token revoked? */
+/* In a pool thread: is the token revoked, is the device's key right? */
 static void
 ngx_http_blackbox_access_run(void *data)
 {
     ngx_http_blackbox_access_job_t  *aj = data;
 
-    aj->ctx->access = bb_account_token_check(&aj->call, &aj->ctx->claims);
+    aj->ctx->access = (aj->ctx->route->auth == NGX_HTTP_BLACKBOX_DEVICE)
+                      ? bb_device_auth(&aj->call, aj->ctx->args[0],
+                                       aj->device_key)
+                      : bb_account_token_check(&aj->call, &aj->ctx->claims);
     aj->ctx->why = aj->call.log;
     aj->ctx->checked = 1;
 }
@@ -166,7 +181,7 @@ static ngx_int_t
 ngx_http_blackbox_access_refuse(ngx_http_request_t *r, bb_status_e st,
     const char *why)
 {
-    if (st == BB_ERR_UNAUTHORIZED
+    if ((st == BB_ERR_UNAUTHORIZED || st == BB_ERR_DEVICE_KEY)
         && ngx_http_blackbox_add_header(r, "WWW-Authenticate",
                                         "Bearer realm=\"blackbox\"")
            != NGX_OK)

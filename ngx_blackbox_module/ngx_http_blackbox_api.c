@@ -1,6 +1,6 @@
 /*
- * The REST API under /api/v1/: one table of routes, the JSON body, and the
- * request context the phases share.
+ * The REST API under /api/v1/ (owners) and /ingest/v1/ (devices): one
+ * table of routes, the JSON body, and the request context the phases share.
  *
  * The access phase (ngx_http_blackbox_access.c) and the content handler
  * below look calls up in the same table, so whether a call needs a token is
@@ -19,69 +19,113 @@ static ngx_int_t ngx_http_blackbox_api_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_blackbox_api_refuse_body(ngx_http_request_t *r,
     ngx_uint_t status, const char *code, const char *message);
 static void ngx_http_blackbox_api_body_read(ngx_http_request_t *r);
-static ngx_int_t ngx_http_blackbox_api_wrong_method(ngx_http_request_t *r,
-    ngx_str_t *path);
+static ngx_int_t ngx_http_blackbox_api_wrong_method(ngx_http_request_t *r);
 static void ngx_http_blackbox_json_cleanup(void *data);
 
 
+#define P  NGX_HTTP_BLACKBOX_PUBLIC
+#define U  NGX_HTTP_BLACKBOX_USER
+#define D  NGX_HTTP_BLACKBOX_DEVICE
+
 static ngx_http_blackbox_route_t  ngx_http_blackbox_routes[] = {
 
-    { "auth/signup", NGX_HTTP_POST, 0, 1, ngx_http_blackbox_signup },
-    { "auth/verify-email", NGX_HTTP_POST, 0, 1,
+    { "/api/v1/auth/signup", NGX_HTTP_POST, P, 1,
+      ngx_http_blackbox_signup },
+    { "/api/v1/auth/verify-email", NGX_HTTP_POST, P, 1,
       ngx_http_blackbox_verify_email },
-    { "auth/verify-email/resend", NGX_HTTP_POST, 0, 1,
+    { "/api/v1/auth/verify-email/resend", NGX_HTTP_POST, P, 1,
       ngx_http_blackbox_resend },
-    { "auth/login", NGX_HTTP_POST, 0, 1, ngx_http_blackbox_login },
-    { "auth/login/verify", NGX_HTTP_POST, 0, 1,
+    { "/api/v1/auth/login", NGX_HTTP_POST, P, 1,
+      ngx_http_blackbox_login },
+    { "/api/v1/auth/login/verify", NGX_HTTP_POST, P, 1,
       ngx_http_blackbox_login_verify },
-    { "auth/logout", NGX_HTTP_POST, 1, 0, ngx_http_blackbox_logout },
+    { "/api/v1/auth/logout", NGX_HTTP_POST, U, 0,
+      ngx_http_blackbox_logout },
 
-    { "me", NGX_HTTP_GET, 1, 0, ngx_http_blackbox_me },
-    { "me", NGX_HTTP_DELETE, 1, 0, ngx_http_blackbox_me_delete },
-    { "me/password", NGX_HTTP_PUT, 1, 1, ngx_http_blackbox_me_password },
+    { "/api/v1/me", NGX_HTTP_GET, U, 0, ngx_http_blackbox_me },
+    { "/api/v1/me", NGX_HTTP_DELETE, U, 0, ngx_http_blackbox_me_delete },
+    { "/api/v1/me/password", NGX_HTTP_PUT, U, 1,
+      ngx_http_blackbox_me_password },
+
+    { "/api/v1/devices", NGX_HTTP_GET, U, 0,
+      ngx_http_blackbox_devices_list },
+    { "/api/v1/devices", NGX_HTTP_POST, U, 1,
+      ngx_http_blackbox_devices_create },
+    { "/api/v1/devices/*", NGX_HTTP_GET, U, 0,
+      ngx_http_blackbox_device_get },
+    { "/api/v1/devices/*", NGX_HTTP_PATCH, U, 1,
+      ngx_http_blackbox_device_patch },
+    { "/api/v1/devices/*", NGX_HTTP_DELETE, U, 0,
+      ngx_http_blackbox_device_delete },
+
+    { "/ingest/v1/devices/*/heartbeat", NGX_HTTP_POST, D, 0,
+      ngx_http_blackbox_device_heartbeat },
 
     { NULL, 0, 0, 0, NULL }
 };
 
+#undef P
+#undef U
+#undef D
 
-/* The request's path below /api/v1/, or an empty string elsewhere. */
-static void
-ngx_http_blackbox_api_path(ngx_http_request_t *r, ngx_str_t *path)
+
+/*
+ * Matches the request's path against pattern, segment by segment; "*"
+ * takes one non-empty segment, whose text goes to args when args is not
+ * NULL.  nginx has decoded and normalised r->uri: "%2f" is a "/" by now
+ * and ".." is resolved, so a segment never holds a slash.
+ */
+static ngx_int_t
+ngx_http_blackbox_path_match(ngx_http_request_t *r, const char *pattern,
+    ngx_str_t *args)
 {
-    static ngx_str_t  prefix = ngx_string("/api/v1/");
+    u_char      *p, *last, *seg;
+    ngx_uint_t   n;
 
-    if (r->uri.len < prefix.len
-        || ngx_strncmp(r->uri.data, prefix.data, prefix.len) != 0)
-    {
-        ngx_str_null(path);
-        return;
+    p = r->uri.data;
+    last = p + r->uri.len;
+    n = 0;
+
+    while (*pattern) {
+        if (*pattern == '*') {
+            for (seg = p; p < last && *p != '/'; p++) { /* void */ }
+
+            if (p == seg || n == NGX_HTTP_BLACKBOX_ARGS_MAX) {
+                return 0;
+            }
+
+            if (args != NULL) {
+                args[n].data = seg;
+                args[n].len = p - seg;
+            }
+
+            n++;
+            pattern++;
+            continue;
+        }
+
+        if (p == last || *p != (u_char) *pattern) {
+            return 0;
+        }
+
+        p++;
+        pattern++;
     }
 
-    path->data = r->uri.data + prefix.len;
-    path->len = r->uri.len - prefix.len;
-}
-
-
-static ngx_int_t
-ngx_http_blackbox_path_is(ngx_str_t *path, const char *route)
-{
-    size_t  len;
-
-    len = ngx_strlen(route);
-
-    return path->len == len && ngx_strncmp(path->data, route, len) == 0;
+    return p == last;
 }
 
 
 /*
  * The context of this request, made on first use with its route looked up
- * (HEAD is looked up as GET).  NULL only when memory runs out.
+ * (HEAD is looked up as GET) and its "*" segments copied as C strings.
+ * NULL only when memory runs out.
  */
 ngx_http_blackbox_ctx_t *
 ngx_http_blackbox_ctx(ngx_http_request_t *r)
 {
-    ngx_str_t                   path;
-    ngx_uint_t                  method;
+    ngx_str_t                   args[NGX_HTTP_BLACKBOX_ARGS_MAX];
+    ngx_uint_t                  method, i;
     ngx_http_blackbox_ctx_t    *ctx;
     ngx_http_blackbox_route_t  *route;
 
@@ -95,16 +139,28 @@ ngx_http_blackbox_ctx(ngx_http_request_t *r)
         return NULL;
     }
 
-    ngx_http_blackbox_api_path(r, &path);
     method = (r->method == NGX_HTTP_HEAD) ? NGX_HTTP_GET : r->method;
 
     for (route = ngx_http_blackbox_routes; route->path; route++) {
+        ngx_memzero(args, sizeof(args));
+
         if (route->method == method
-            && ngx_http_blackbox_path_is(&path, route->path))
+            && ngx_http_blackbox_path_match(r, route->path, args))
         {
             ctx->route = route;
             break;
         }
+    }
+
+    for (i = 0; ctx->route && i < NGX_HTTP_BLACKBOX_ARGS_MAX && args[i].data;
+         i++)
+    {
+        ctx->args[i] = ngx_pnalloc(r->pool, args[i].len + 1);
+        if (ctx->args[i] == NULL) {
+            return NULL;
+        }
+
+        *ngx_cpymem(ctx->args[i], args[i].data, args[i].len) = '\0';
     }
 
     ngx_http_set_ctx(r, ctx, ngx_http_blackbox_module);
@@ -116,7 +172,6 @@ ngx_http_blackbox_ctx(ngx_http_request_t *r)
 ngx_int_t
 ngx_http_blackbox_api_handler(ngx_http_request_t *r)
 {
-    ngx_str_t                 path;
     ngx_http_blackbox_ctx_t  *ctx;
 
     ctx = ngx_http_blackbox_ctx(r);
@@ -125,8 +180,7 @@ ngx_http_blackbox_api_handler(ngx_http_request_t *r)
     }
 
     if (ctx->route == NULL) {
-        ngx_http_blackbox_api_path(r, &path);
-        return ngx_http_blackbox_api_wrong_method(r, &path);
+        return ngx_http_blackbox_api_wrong_method(r);
     }
 
     if (!ctx->route->body) {
@@ -143,7 +197,7 @@ ngx_http_blackbox_api_handler(ngx_http_request_t *r)
 
 /* A known path with another method: 405 and Allow; else 404. */
 static ngx_int_t
-ngx_http_blackbox_api_wrong_method(ngx_http_request_t *r, ngx_str_t *path)
+ngx_http_blackbox_api_wrong_method(ngx_http_request_t *r)
 {
     u_char                     *allow, *p;
     ngx_http_blackbox_route_t  *route;
@@ -157,7 +211,7 @@ ngx_http_blackbox_api_wrong_method(ngx_http_request_t *r, ngx_str_t *path)
     p = allow;
 
     for (route = ngx_http_blackbox_routes; route->path; route++) {
-        if (!ngx_http_blackbox_path_is(path, route->path)) {
+        if (!ngx_http_blackbox_path_match(r, route->path, NULL)) {
             continue;
         }
 

@@ -21,8 +21,8 @@ static ngx_int_t ngx_http_blackbox_init(ngx_conf_t *cf);
 static void *ngx_http_blackbox_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_blackbox_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
-static ngx_int_t ngx_http_blackbox_jwt_key_load(ngx_conf_t *cf,
-    ngx_http_blackbox_main_conf_t *bmcf);
+static ngx_int_t ngx_http_blackbox_secret_load(ngx_conf_t *cf,
+    const char *directive, ngx_str_t *file, ngx_str_t *secret);
 static u_char *ngx_http_blackbox_cstr(ngx_conf_t *cf, ngx_str_t *s);
 static void *ngx_http_blackbox_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_blackbox_init_main_conf(ngx_conf_t *cf, void *conf);
@@ -56,6 +56,20 @@ static ngx_command_t  ngx_http_blackbox_commands[] = {
       ngx_conf_set_str_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_blackbox_main_conf_t, jwt_key_file),
+      NULL },
+
+    { ngx_string("blackbox_device_secret_file"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_blackbox_main_conf_t, device_secret_file),
+      NULL },
+
+    { ngx_string("blackbox_online_window"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_blackbox_main_conf_t, online_window),
       NULL },
 
     { ngx_string("blackbox_thread_pool"),
@@ -221,25 +235,33 @@ ngx_http_blackbox_wordlist_cleanup(void *data)
 
 
 /*
- * Reads the JWT signing key once, at configuration time, so that a missing
- * or weak key stops nginx from starting rather than failing requests later.
+ * Reads a secret (the JWT signing key, the device secret) once, at
+ * configuration time, so that a missing or weak one stops nginx from
+ * starting rather than failing requests later.
  */
 static ngx_int_t
-ngx_http_blackbox_jwt_key_load(ngx_conf_t *cf,
-    ngx_http_blackbox_main_conf_t *bmcf)
+ngx_http_blackbox_secret_load(ngx_conf_t *cf, const char *directive,
+    ngx_str_t *file, ngx_str_t *secret)
 {
     ssize_t          n;
     ngx_fd_t         fd;
     ngx_file_info_t  fi;
     u_char           key[1024];
 
-    fd = ngx_open_file(bmcf->jwt_key_file.data, NGX_FILE_RDONLY,
-                       NGX_FILE_OPEN, 0);
+    if (ngx_conf_full_name(cf->cycle, file, 1) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    file->data = ngx_http_blackbox_cstr(cf, file);
+    if (file->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    fd = ngx_open_file(file->data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
     if (fd == NGX_INVALID_FILE) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           ngx_open_file_n " \"%s\" failed "
-                           "(blackbox_jwt_key_file)",
-                           bmcf->jwt_key_file.data);
+                           ngx_open_file_n " \"%s\" failed (%s)",
+                           file->data, directive);
         return NGX_ERROR;
     }
 
@@ -247,28 +269,27 @@ ngx_http_blackbox_jwt_key_load(ngx_conf_t *cf,
 
     if (ngx_fd_info(fd, &fi) == 0 && (fi.st_mode & 077)) {
         ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
-                           "blackbox_jwt_key_file \"%s\" is readable by "
-                           "other users: make it mode 0600",
-                           bmcf->jwt_key_file.data);
+                           "%s \"%s\" is readable by other users: make it "
+                           "mode 0600", directive, file->data);
     }
 
     ngx_close_file(fd);
 
     if (n < NGX_HTTP_BLACKBOX_JWT_KEY_MIN) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "blackbox_jwt_key_file \"%s\" must hold at least "
-                           "%d random bytes", bmcf->jwt_key_file.data,
+                           "%s \"%s\" must hold at least %d random bytes",
+                           directive, file->data,
                            NGX_HTTP_BLACKBOX_JWT_KEY_MIN);
         return NGX_ERROR;
     }
 
-    bmcf->jwt_key.data = ngx_pnalloc(cf->pool, n);
-    if (bmcf->jwt_key.data == NULL) {
+    secret->data = ngx_pnalloc(cf->pool, n);
+    if (secret->data == NULL) {
         return NGX_ERROR;
     }
 
-    ngx_memcpy(bmcf->jwt_key.data, key, n);
-    bmcf->jwt_key.len = n;
+    ngx_memcpy(secret->data, key, n);
+    secret->len = n;
     ngx_explicit_memzero(key, sizeof(key));
 
     return NGX_OK;
@@ -310,6 +331,8 @@ ngx_http_blackbox_create_main_conf(ngx_conf_t *cf)
      *     bmcf->storage = { 0, NULL };
      *     bmcf->jwt_key_file = { 0, NULL };
      *     bmcf->jwt_key = { 0, NULL };
+     *     bmcf->device_secret_file = { 0, NULL };
+     *     bmcf->device_secret = { 0, NULL };
      *     bmcf->thread_pool_name = { 0, NULL };
      *     bmcf->thread_pool = NULL;
      */
@@ -317,6 +340,7 @@ ngx_http_blackbox_create_main_conf(ngx_conf_t *cf)
     bmcf->timeout = NGX_CONF_UNSET_MSEC;
     bmcf->node_timeout = NGX_CONF_UNSET;
     bmcf->token_ttl = NGX_CONF_UNSET;
+    bmcf->online_window = NGX_CONF_UNSET;
     bmcf->auth_rate = NGX_CONF_UNSET_UINT;
 
     return bmcf;
@@ -331,6 +355,7 @@ ngx_http_blackbox_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_msec_value(bmcf->timeout, 2000);
     ngx_conf_init_value(bmcf->node_timeout, 10);
     ngx_conf_init_value(bmcf->token_ttl, 900);
+    ngx_conf_init_value(bmcf->online_window, 90);
     ngx_conf_init_uint_value(bmcf->auth_rate, 10);
 
     if (bmcf->postgres.data == NULL) {
@@ -349,6 +374,10 @@ ngx_http_blackbox_init_main_conf(ngx_conf_t *cf, void *conf)
         ngx_str_set(&bmcf->jwt_key_file, "jwt.key");
     }
 
+    if (bmcf->device_secret_file.data == NULL) {
+        ngx_str_set(&bmcf->device_secret_file, "device.key");
+    }
+
     if (bmcf->thread_pool_name.data == NULL) {
         ngx_str_set(&bmcf->thread_pool_name, "blackbox");
     }
@@ -364,15 +393,13 @@ ngx_http_blackbox_init_main_conf(ngx_conf_t *cf, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    if (ngx_conf_full_name(cf->cycle, &bmcf->jwt_key_file, 1) != NGX_OK
-        || ngx_conf_full_name(cf->cycle, &bmcf->storage, 0) != NGX_OK)
-    {
-        return NGX_CONF_ERROR;
-    }
-
-    bmcf->jwt_key_file.data = ngx_http_blackbox_cstr(cf, &bmcf->jwt_key_file);
-    if (bmcf->jwt_key_file.data == NULL
-        || ngx_http_blackbox_jwt_key_load(cf, bmcf) != NGX_OK)
+    if (ngx_conf_full_name(cf->cycle, &bmcf->storage, 0) != NGX_OK
+        || ngx_http_blackbox_secret_load(cf, "blackbox_jwt_key_file",
+                                         &bmcf->jwt_key_file,
+                                         &bmcf->jwt_key) != NGX_OK
+        || ngx_http_blackbox_secret_load(cf, "blackbox_device_secret_file",
+                                         &bmcf->device_secret_file,
+                                         &bmcf->device_secret) != NGX_OK)
     {
         return NGX_CONF_ERROR;
     }
@@ -404,6 +431,9 @@ ngx_http_blackbox_init_main_conf(ngx_conf_t *cf, void *conf)
     bmcf->account.secret_len = bmcf->jwt_key.len;
     bmcf->account.token_ttl = (int) bmcf->token_ttl;
     bmcf->account.rate_limit = (long) bmcf->auth_rate;
+    bmcf->account.device_secret = bmcf->device_secret.data;
+    bmcf->account.device_secret_len = bmcf->device_secret.len;
+    bmcf->account.online_window = (int) bmcf->online_window;
 
     return NGX_CONF_OK;
 }

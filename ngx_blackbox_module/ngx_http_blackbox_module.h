@@ -11,6 +11,7 @@
 #include <ngx_http.h>
 
 #include "bb_account.h"
+#include "bb_device.h"
 #include "bb_health.h"
 #include "bb_input.h"
 #include "bb_json.h"
@@ -35,13 +36,16 @@ typedef struct {
     ngx_str_t            storage;        /* clip storage folder */
     ngx_str_t            jwt_key_file;
     ngx_str_t            jwt_key;        /* the file's bytes */
+    ngx_str_t            device_secret_file;
+    ngx_str_t            device_secret;  /* derives device keys */
+    time_t               online_window;
     ngx_str_t            thread_pool_name;
     ngx_msec_t           timeout;        /* bound on each DB/Redis call */
     time_t               node_timeout;   /* a daemon silent longer is down */
 
     ngx_thread_pool_t   *thread_pool;
     bb_health_conf_t     health;         /* the above, as the core wants it */
-    bb_account_conf_t    account;
+    bb_api_conf_t    account;
 } ngx_http_blackbox_main_conf_t;
 
 
@@ -55,10 +59,17 @@ typedef struct {
 typedef ngx_int_t (*ngx_http_blackbox_route_pt)(ngx_http_request_t *r,
     json_t *body);
 
+/* Who may make a call. */
+#define NGX_HTTP_BLACKBOX_PUBLIC   0
+#define NGX_HTTP_BLACKBOX_USER     1    /* an owner's access token */
+#define NGX_HTTP_BLACKBOX_DEVICE   2    /* the key of the path's device */
+
+#define NGX_HTTP_BLACKBOX_ARGS_MAX  3
+
 typedef struct {
-    const char                  *path;     /* after /api/v1/ */
+    const char                  *path;     /* "*" matches one segment */
     ngx_uint_t                   method;   /* NGX_HTTP_GET, ... */
-    unsigned                     auth:1;   /* needs a valid token */
+    ngx_uint_t                   auth;     /* NGX_HTTP_BLACKBOX_PUBLIC... */
     unsigned                     body:1;   /* takes a JSON object */
     ngx_http_blackbox_route_pt   handler;
 } ngx_http_blackbox_route_t;
@@ -66,6 +77,8 @@ typedef struct {
 /* What the phases of one API request learn. */
 typedef struct {
     const ngx_http_blackbox_route_t  *route;     /* NULL: no such call */
+    char                             *args[NGX_HTTP_BLACKBOX_ARGS_MAX];
+                                                 /* the "*" segments */
     bb_token_claims_t                 claims;    /* when authenticated */
     bb_status_e                       access;    /* the token's verdict */
     const char                       *why;       /* and its reason */
@@ -93,6 +106,20 @@ ngx_int_t ngx_http_blackbox_me(ngx_http_request_t *r, json_t *body);
 ngx_int_t ngx_http_blackbox_me_password(ngx_http_request_t *r,
     json_t *body);
 ngx_int_t ngx_http_blackbox_me_delete(ngx_http_request_t *r, json_t *body);
+
+/* ngx_http_blackbox_devices.c: dashcams. */
+
+ngx_int_t ngx_http_blackbox_devices_list(ngx_http_request_t *r,
+    json_t *body);
+ngx_int_t ngx_http_blackbox_devices_create(ngx_http_request_t *r,
+    json_t *body);
+ngx_int_t ngx_http_blackbox_device_get(ngx_http_request_t *r, json_t *body);
+ngx_int_t ngx_http_blackbox_device_patch(ngx_http_request_t *r,
+    json_t *body);
+ngx_int_t ngx_http_blackbox_device_delete(ngx_http_request_t *r,
+    json_t *body);
+ngx_int_t ngx_http_blackbox_device_heartbeat(ngx_http_request_t *r,
+    json_t *body);
 
 
 /* ngx_http_blackbox_thread.c: running blocking work in the thread pool. */

@@ -17,79 +17,9 @@
 #include "bb_password.h"
 #include "bb_pg.h"
 #include "bb_random.h"
-#include "bb_ratelimit.h"
 #include "bb_redis.h"
 
 #define BB_HASH_HEX_LEN  (2 + 2 * BB_CODE_HASH_SIZE)   /* "\x" + hex */
-
-
-/* Runs sql; on failure notes why for the log, err tells the kind. */
-static PGresult *
-bb_account_sql(bb_call_t *call, const char *sql, int n,
-    const char *const *params, bb_pg_err_t *err)
-{
-    PGresult  *res;
-
-    res = bb_pg_exec(call->conf->postgres, sql, n, params,
-                     bb_deadline_in(call->conf->timeout_ms), err);
-    if (res == NULL) {
-        snprintf(call->log, sizeof(call->log), "postgres: %s", err->text);
-    }
-
-    return res;
-}
-
-
-/* Runs sql for its effect only: BB_OK or BB_ERR_UNAVAILABLE. */
-static bb_status_e
-bb_account_do(bb_call_t *call, const char *sql, int n,
-    const char *const *params)
-{
-    PGresult     *res;
-    bb_pg_err_t   err;
-
-    res = bb_account_sql(call, sql, n, params, &err);
-    if (res == NULL) {
-        return BB_ERR_UNAVAILABLE;
-    }
-
-    PQclear(res);
-
-    return BB_OK;
-}
-
-
-/* Counts a try on each key; BB_ERR_RATE_LIMITED if any is over. */
-static bb_status_e
-bb_account_rate(bb_call_t *call, const char *what, const char *name)
-{
-    int          i, rc, retry;
-    char         key[160];
-    const char  *who[2];
-
-    who[0] = name;
-    who[1] = call->client;
-
-    for (i = 0; i < 2; i++) {
-        snprintf(key, sizeof(key), "bb:rl:%s:%c:%s", what, "ua"[i], who[i]);
-
-        rc = bb_ratelimit_hit(call->conf->redis, call->conf->timeout_ms,
-                              key, call->conf->rate_limit, BB_RATE_WINDOW_S,
-                              &retry, call->log, sizeof(call->log));
-        if (rc < 0) {
-            return BB_ERR_UNAVAILABLE;
-        }
-
-        if (rc == 0) {
-            call->retry_after = retry;
-            snprintf(call->log, sizeof(call->log), "rate limit of %s by %s",
-                     what, i ? "address" : "name");
-            return BB_ERR_RATE_LIMITED;
-        }
-    }
-
-    return BB_OK;
-}
 
 
 /* A fresh code with its id and hash (as PostgreSQL bytea hex input). */
@@ -160,7 +90,7 @@ bb_account_signup(bb_call_t *call, const char *username, const char *email,
     bb_new_code_t  c;
     const char    *params[9];
 
-    st = bb_account_rate(call, "signup", username);
+    st = bb_call_rate(call, "signup", username);
     if (st != BB_OK) {
         return st;
     }
@@ -187,7 +117,7 @@ bb_account_signup(bb_call_t *call, const char *username, const char *email,
     params[7] = c.subject;
     params[8] = c.body;
 
-    res = bb_account_sql(call,
+    res = bb_call_sql(call,
         "WITH u AS ("
         "  INSERT INTO users (username, email, password_hash, language)"
         "  VALUES ($1, $2, $3, $4) RETURNING id"
@@ -236,7 +166,7 @@ bb_account_store_code(bb_call_t *call, const char *user_id,
     params[6] = c->subject;
     params[7] = c->body;
 
-    return bb_account_do(call,
+    return bb_call_do(call,
         "WITH c AS ("
         "  INSERT INTO auth_codes (id, user_id, purpose, code_hash,"
         "                          expires_at)"
@@ -261,14 +191,14 @@ bb_account_resend_verification(bb_call_t *call, const char *username)
     bb_new_code_t   c;
     const char     *params[1];
 
-    st = bb_account_rate(call, "code", username);
+    st = bb_call_rate(call, "code", username);
     if (st != BB_OK) {
         return st;
     }
 
     params[0] = username;
 
-    res = bb_account_sql(call,
+    res = bb_call_sql(call,
         "SELECT id, email, language FROM users"
         " WHERE username = $1 AND email_verified_at IS NULL",
         1, params, &err);
@@ -312,7 +242,7 @@ bb_account_try_code(bb_call_t *call, const char *sql, const char *key,
 
     params[0] = key;
 
-    res = bb_account_sql(call, sql, 1, params, &err);
+    res = bb_call_sql(call, sql, 1, params, &err);
     if (res == NULL) {
         return BB_ERR_UNAVAILABLE;
     }
@@ -321,7 +251,7 @@ bb_account_try_code(bb_call_t *call, const char *sql, const char *key,
         PQclear(res);
 
         /* No try left, or no code at all? */
-        res = bb_account_sql(call, tries_sql, 1, params, &err);
+        res = bb_call_sql(call, tries_sql, 1, params, &err);
         if (res == NULL) {
             return BB_ERR_UNAVAILABLE;
         }
@@ -363,7 +293,7 @@ bb_account_verify_email(bb_call_t *call, const char *username,
     bb_status_e  st;
     const char  *params[1];
 
-    st = bb_account_rate(call, "code", username);
+    st = bb_call_rate(call, "code", username);
     if (st != BB_OK) {
         return st;
     }
@@ -385,7 +315,7 @@ bb_account_verify_email(bb_call_t *call, const char *username,
 
     params[0] = id;
 
-    return bb_account_do(call,
+    return bb_call_do(call,
         "WITH d AS (DELETE FROM auth_codes WHERE id = $1 RETURNING user_id) "
         "UPDATE users SET email_verified_at = now()"
         " WHERE id = (SELECT user_id FROM d)",
@@ -404,14 +334,14 @@ bb_account_login(bb_call_t *call, const char *username, const char *password,
     bb_new_code_t   c;
     const char     *params[1];
 
-    st = bb_account_rate(call, "login", username);
+    st = bb_call_rate(call, "login", username);
     if (st != BB_OK) {
         return st;
     }
 
     params[0] = username;
 
-    res = bb_account_sql(call,
+    res = bb_call_sql(call,
         "SELECT id, password_hash, email, language,"
         "       email_verified_at IS NOT NULL"
         " FROM users WHERE username = $1",
@@ -470,7 +400,7 @@ bb_account_login_verify(bb_call_t *call, const char *challenge,
     bb_status_e  st;
     const char  *params[1];
 
-    st = bb_account_rate(call, "code", challenge);
+    st = bb_call_rate(call, "code", challenge);
     if (st != BB_OK) {
         return st;
     }
@@ -490,7 +420,7 @@ bb_account_login_verify(bb_call_t *call, const char *challenge,
 
     params[0] = id;
 
-    st = bb_account_do(call, "DELETE FROM auth_codes WHERE id = $1",
+    st = bb_call_do(call, "DELETE FROM auth_codes WHERE id = $1",
                        1, params);
     if (st != BB_OK) {
         return st;
@@ -585,7 +515,7 @@ bb_account_me(bb_call_t *call, long long user_id, bb_user_t *user)
     snprintf(id, sizeof(id), "%lld", user_id);
     params[0] = id;
 
-    res = bb_account_sql(call,
+    res = bb_call_sql(call,
         "SELECT username, email,"
         "       to_char(created_at AT TIME ZONE 'UTC',"
         "               'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -627,12 +557,12 @@ bb_account_change_password(bb_call_t *call, long long user_id,
     params[0] = id;
 
     /* A stolen token must not buy unlimited guesses at the password. */
-    st = bb_account_rate(call, "password", id);
+    st = bb_call_rate(call, "password", id);
     if (st != BB_OK) {
         return st;
     }
 
-    res = bb_account_sql(call, "SELECT password_hash FROM users WHERE id = $1",
+    res = bb_call_sql(call, "SELECT password_hash FROM users WHERE id = $1",
                          1, params, &err);
     if (res == NULL) {
         return BB_ERR_UNAVAILABLE;
@@ -670,7 +600,7 @@ bb_account_change_password(bb_call_t *call, long long user_id,
     params[1] = hash;
     params[2] = nbf;
 
-    return bb_account_do(call,
+    return bb_call_do(call,
         "UPDATE users SET password_hash = $2,"
         "                 tokens_not_before = to_timestamp($3::bigint)"
         " WHERE id = $1",

@@ -15,31 +15,11 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "bb_status.h"
+#include "bb_call.h"
 #include "bb_token.h"
 
 #define BB_CHALLENGE_LEN  32          /* 128 random bits in hex */
 #define BB_CODE_TTL_S     600         /* tries: auth_codes' default */
-#define BB_RATE_WINDOW_S  60
-
-typedef struct {
-    const char           *postgres;
-    const char           *redis;
-    int                   timeout_ms;
-    const unsigned char  *secret;      /* signs tokens, keys code hashes */
-    size_t                secret_len;
-    int                   token_ttl;   /* seconds */
-    long                  rate_limit;  /* tries a minute, per name and
-                                          per client address */
-} bb_account_conf_t;
-
-/* One call: its configuration, who asks, and what went wrong. */
-typedef struct {
-    const bb_account_conf_t  *conf;
-    const char               *client;       /* address, for rate limits */
-    int                       retry_after;  /* set with RATE_LIMITED */
-    char                      log[320];     /* why, for the error log */
-} bb_call_t;
 
 typedef struct {
     char  username[33];

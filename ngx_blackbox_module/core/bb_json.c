@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "bb_json.h"
 
@@ -87,4 +88,23 @@ bb_json_key(bb_json_t *j, const char *key, int first)
 
     bb_json_str(j, key);
     bb_json_put(j, ":", 1);
+}
+
+
+void
+bb_json_time(bb_json_t *j, long long t)
+{
+    char       stamp[32];
+    time_t     tt;
+    struct tm  tm;
+
+    tt = (time_t) t;
+
+    if (t < 0 || gmtime_r(&tt, &tm) == NULL) {
+        bb_json_raw(j, "null");
+        return;
+    }
+
+    strftime(stamp, sizeof(stamp), "\"%Y-%m-%dT%H:%M:%SZ\"", &tm);
+    bb_json_raw(j, stamp);
 }

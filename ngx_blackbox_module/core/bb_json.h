@@ -35,6 +35,9 @@ void bb_json_str(bb_json_t *j, const char *s);
 /* Appends a decimal integer. */
 void bb_json_int(bb_json_t *j, long long v);
 
+/* Appends t as an RFC 3339 UTC string, or null when t is negative. */
+void bb_json_time(bb_json_t *j, long long t);
+
 /* Appends "key": (quoted key, then a colon) after a comma if not first. */
 void bb_json_key(bb_json_t *j, const char *key, int first);
 

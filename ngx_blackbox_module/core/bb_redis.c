@@ -130,6 +130,42 @@ bb_redis_conn(const char *addr, int timeout_ms, char *err, size_t errlen)
 }
 
 
+/* A reply, or NULL with err set: connection errors drop the connection. */
+static redisReply *
+bb_redis_check(redisContext *c, redisReply *reply, char *err, size_t errlen)
+{
+    if (reply == NULL) {
+        snprintf(err, errlen, "connection lost: %s", c->errstr);
+        bb_redis_conn_drop();
+        return NULL;
+    }
+
+    if (reply->type == REDIS_REPLY_ERROR) {
+        snprintf(err, errlen, "redis error: %s", reply->str);
+        freeReplyObject(reply);
+        return NULL;
+    }
+
+    return reply;
+}
+
+
+redisReply *
+bb_redis_argv(const char *addr, int timeout_ms, char *err, size_t errlen,
+    int argc, const char **argv)
+{
+    redisContext  *c;
+
+    c = bb_redis_conn(addr, timeout_ms, err, errlen);
+    if (c == NULL) {
+        return NULL;
+    }
+
+    return bb_redis_check(c, redisCommandArgv(c, argc, argv, NULL), err,
+                          errlen);
+}
+
+
 static redisReply *
 bb_redis_vcommand(const char *addr, int timeout_ms, char *err, size_t errlen,
     const char *fmt, va_list args)
@@ -144,19 +180,7 @@ bb_redis_vcommand(const char *addr, int timeout_ms, char *err, size_t errlen,
 
     reply = redisvCommand(c, fmt, args);
 
-    if (reply == NULL) {
-        snprintf(err, errlen, "connection lost: %s", c->errstr);
-        bb_redis_conn_drop();
-        return NULL;
-    }
-
-    if (reply->type == REDIS_REPLY_ERROR) {
-        snprintf(err, errlen, "redis error: %s", reply->str);
-        freeReplyObject(reply);
-        return NULL;
-    }
-
-    return reply;
+    return bb_redis_check(c, reply, err, errlen);
 }
 
 

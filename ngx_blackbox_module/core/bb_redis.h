@@ -37,6 +37,10 @@ void bb_redis_conn_drop(void);
 redisReply *bb_redis_command(const char *addr, int timeout_ms,
     char *err, size_t errlen, const char *fmt, ...);
 
+/* bb_redis_command with its arguments as an array (argc of them). */
+redisReply *bb_redis_argv(const char *addr, int timeout_ms, char *err,
+    size_t errlen, int argc, const char **argv);
+
 /* bb_redis_command for a command whose reply only says it worked: 0 or -1. */
 int bb_redis_run(const char *addr, int timeout_ms, char *err, size_t errlen,
     const char *fmt, ...);

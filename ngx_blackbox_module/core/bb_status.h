@@ -22,6 +22,9 @@ typedef enum {
     BB_ERR_EMAIL_NOT_VERIFIED,
     BB_ERR_UNAUTHORIZED,          /* no, bad, expired or revoked token */
     BB_ERR_NOT_FOUND,
+    BB_ERR_DEVICE_TAKEN,
+    BB_ERR_BAD_TIME_ZONE,
+    BB_ERR_DEVICE_KEY,            /* a device's key is wrong */
     BB_ERR_UNAVAILABLE,           /* PostgreSQL or Redis cannot answer */
     BB_ERR_INTERNAL,
     BB_STATUS_COUNT

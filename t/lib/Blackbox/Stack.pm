@@ -68,6 +68,7 @@ sub env {
         BB_SMTP_PORT    => $self->{smtp_port},
         BB_NODE_TIMEOUT => $self->{node_timeout},
         BB_AUTH_RATE    => $self->{auth_rate},
+        BB_ONLINE_WINDOW => $self->{online_window},
         build_dir() =~ m{/asan/?$} ? (BB_ASAN => 1) : (),
     );
     return %env;
@@ -86,6 +87,7 @@ sub new {
         smtp_port    => free_port('tcp'),
         node_timeout => '10s',
         auth_rate    => 1000,
+        online_window => '90s',
         %opt,
         running      => 0,
     }, $class;
@@ -274,6 +276,27 @@ sub psql {
     my $out = do { local $/; <$ph> };
     close $ph or die "psql failed on: $sql";
     return $out;
+}
+
+# Signs up, verifies and logs in $name; returns the access token.
+sub user_token {
+    my ($self, $name, $password) = @_;
+    $password //= 'a long enough password';
+    my $email = "$name\@example.com";
+    my $seen = () = $self->mails($email);
+    $self->call('POST', '/api/v1/auth/signup',
+                { email => $email, username => $name,
+                  password => $password })->{status} == 202
+        or die "sign-up of $name failed";
+    $self->call('POST', '/api/v1/auth/verify-email',
+                { username => $name,
+                  code => $self->code_for($email, $seen + 1) });
+    my $r = $self->call('POST', '/api/v1/auth/login',
+                        { username => $name, password => $password });
+    $r = $self->call('POST', '/api/v1/auth/login/verify',
+                     { challenge_id => $r->{json}{challenge_id},
+                       code => $self->code_for($email, $seen + 2) });
+    return $r->{json}{access_token} // die "login of $name failed";
 }
 
 # Every log line that shows a server in trouble.

@@ -1,0 +1,334 @@
+/*
+ * Dashcams: an owner's devices, and the heartbeat a device sends.
+ *
+ * As for accounts, the body's shape is checked here and the work is done
+ * by the core (core/bb_device.c) in the thread pool.  A device id in the
+ * path that is not well formed is simply not found: it can name no row,
+ * and it never reaches a file name.
+ */
+
+#include "ngx_http_blackbox_module.h"
+
+
+typedef enum {
+    NGX_HTTP_BLACKBOX_DEVICES_LIST,
+    NGX_HTTP_BLACKBOX_DEVICE_CREATE,
+    NGX_HTTP_BLACKBOX_DEVICE_GET,
+    NGX_HTTP_BLACKBOX_DEVICE_PATCH,
+    NGX_HTTP_BLACKBOX_DEVICE_DELETE,
+    NGX_HTTP_BLACKBOX_DEVICE_HEARTBEAT
+} ngx_http_blackbox_device_op_e;
+
+
+typedef struct {
+    ngx_http_blackbox_device_op_e   op;
+    bb_call_t                       call;
+    bb_status_e                     status;
+    long long                       user_id;
+    time_t                          now;
+    const char                     *device_id;
+    const char                     *in[2];
+    char                            key[BB_DEVICE_KEY_LEN + 1];
+    char                           *json;       /* malloc'd by the core */
+    size_t                          len;
+} ngx_http_blackbox_device_job_t;
+
+
+static bb_field_t  ngx_http_blackbox_device_create_fields[] = {
+    { "device_id", 256, 0 },
+    { "nickname", 4 * BB_NICKNAME_MAX, 0 },
+};
+
+static bb_field_t  ngx_http_blackbox_device_patch_fields[] = {
+    { "nickname", 4 * BB_NICKNAME_MAX, 1 },
+    { "time_zone", 64, 1 },
+};
+
+
+static void ngx_http_blackbox_device_run(void *data);
+static ngx_int_t ngx_http_blackbox_device_done(ngx_http_request_t *r,
+    void *data);
+
+
+/* Creates the job of op, for the device named in the path (if any). */
+static ngx_http_blackbox_device_job_t *
+ngx_http_blackbox_device_job(ngx_http_request_t *r,
+    ngx_http_blackbox_device_op_e op, ngx_http_blackbox_job_t **jobp)
+{
+    ngx_http_blackbox_job_t         *job;
+    ngx_http_blackbox_ctx_t         *ctx;
+    ngx_http_blackbox_device_job_t  *d;
+
+    job = ngx_http_blackbox_job_create(r,
+                                     sizeof(ngx_http_blackbox_device_job_t));
+    if (job == NULL) {
+        return NULL;
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_blackbox_module);
+
+    d = job->data;
+    d->op = op;
+    d->now = ngx_time();
+    d->user_id = ctx->claims.sub;
+    d->device_id = ctx->args[0];
+    ngx_http_blackbox_call_init(r, &d->call);
+
+    job->run = ngx_http_blackbox_device_run;
+    job->done = ngx_http_blackbox_device_done;
+    *jobp = job;
+
+    return d;
+}
+
+
+/* Posts a job on the device named in the path; 404 for a malformed id. */
+static ngx_int_t
+ngx_http_blackbox_device_call(ngx_http_request_t *r,
+    ngx_http_blackbox_device_op_e op)
+{
+    ngx_http_blackbox_job_t         *job;
+    ngx_http_blackbox_device_job_t  *d;
+
+    d = ngx_http_blackbox_device_job(r, op, &job);
+    if (d == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (d->device_id != NULL && !bb_device_id_valid(d->device_id)) {
+        return ngx_http_blackbox_send_status(r, BB_ERR_NOT_FOUND, NULL, 0);
+    }
+
+    return ngx_http_blackbox_job_post(r, job);
+}
+
+
+ngx_int_t
+ngx_http_blackbox_devices_list(ngx_http_request_t *r, json_t *body)
+{
+    return ngx_http_blackbox_device_call(r, NGX_HTTP_BLACKBOX_DEVICES_LIST);
+}
+
+
+ngx_int_t
+ngx_http_blackbox_device_get(ngx_http_request_t *r, json_t *body)
+{
+    return ngx_http_blackbox_device_call(r, NGX_HTTP_BLACKBOX_DEVICE_GET);
+}
+
+
+ngx_int_t
+ngx_http_blackbox_device_delete(ngx_http_request_t *r, json_t *body)
+{
+    return ngx_http_blackbox_device_call(r, NGX_HTTP_BLACKBOX_DEVICE_DELETE);
+}
+
+
+ngx_int_t
+ngx_http_blackbox_device_heartbeat(ngx_http_request_t *r, json_t *body)
+{
+    return ngx_http_blackbox_device_call(r,
+                                         NGX_HTTP_BLACKBOX_DEVICE_HEARTBEAT);
+}
+
+
+ngx_int_t
+ngx_http_blackbox_devices_create(ngx_http_request_t *r, json_t *body)
+{
+    bb_problems_t                    problems;
+    ngx_http_blackbox_job_t         *job;
+    ngx_http_blackbox_device_job_t  *d;
+
+    d = ngx_http_blackbox_device_job(r, NGX_HTTP_BLACKBOX_DEVICE_CREATE,
+                                     &job);
+    if (d == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    problems.n = 0;
+    bb_input_fields(body, ngx_http_blackbox_device_create_fields, 2, d->in,
+                    &problems);
+
+    if (d->in[0] != NULL && !bb_device_id_valid(d->in[0])) {
+        bb_input_problem(&problems, "device_id",
+                         "must be 3 to 64 characters of A-Z, a-z, 0-9, "
+                         "'.', '_' or '-'");
+    }
+
+    if (d->in[1] != NULL && !bb_nickname_valid(d->in[1])) {
+        bb_input_problem(&problems, "nickname",
+                         "must be 1 to 64 characters, without control "
+                         "characters");
+    }
+
+    if (problems.n > 0) {
+        return ngx_http_blackbox_send_problems(r, NGX_HTTP_BAD_REQUEST,
+                                               "invalid_fields",
+                                               "Some fields are missing or "
+                                               "wrong: see \"fields\".",
+                                               &problems);
+    }
+
+    d->device_id = d->in[0];
+
+    return ngx_http_blackbox_job_post(r, job);
+}
+
+
+ngx_int_t
+ngx_http_blackbox_device_patch(ngx_http_request_t *r, json_t *body)
+{
+    bb_problems_t                    problems;
+    ngx_http_blackbox_job_t         *job;
+    ngx_http_blackbox_device_job_t  *d;
+
+    d = ngx_http_blackbox_device_job(r, NGX_HTTP_BLACKBOX_DEVICE_PATCH, &job);
+    if (d == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (!bb_device_id_valid(d->device_id)) {
+        return ngx_http_blackbox_send_status(r, BB_ERR_NOT_FOUND, NULL, 0);
+    }
+
+    problems.n = 0;
+    bb_input_fields(body, ngx_http_blackbox_device_patch_fields, 2, d->in,
+                    &problems);
+
+    if (d->in[0] != NULL && !bb_nickname_valid(d->in[0])) {
+        bb_input_problem(&problems, "nickname",
+                         "must be 1 to 64 characters, without control "
+                         "characters");
+    }
+
+    if (problems.n == 0 && d->in[0] == NULL && d->in[1] == NULL) {
+        bb_input_problem(&problems, "nickname",
+                         "give a nickname, a time_zone or both");
+    }
+
+    if (problems.n > 0) {
+        return ngx_http_blackbox_send_problems(r, NGX_HTTP_BAD_REQUEST,
+                                               "invalid_fields",
+                                               "Some fields are missing or "
+                                               "wrong: see \"fields\".",
+                                               &problems);
+    }
+
+    return ngx_http_blackbox_job_post(r, job);
+}
+
+
+/* In a pool thread. */
+static void
+ngx_http_blackbox_device_run(void *data)
+{
+    ngx_http_blackbox_device_job_t  *d = data;
+
+    bb_call_t  *call = &d->call;
+
+    switch (d->op) {
+
+    case NGX_HTTP_BLACKBOX_DEVICES_LIST:
+        d->status = bb_device_list(call, d->user_id, d->now, &d->json,
+                                   &d->len);
+        break;
+
+    case NGX_HTTP_BLACKBOX_DEVICE_CREATE:
+        d->status = bb_device_register(call, d->user_id, d->device_id,
+                                       d->in[1], d->now, d->key, &d->json,
+                                       &d->len);
+        break;
+
+    case NGX_HTTP_BLACKBOX_DEVICE_GET:
+        d->status = bb_device_get(call, d->user_id, d->device_id, d->now,
+                                  &d->json, &d->len);
+        break;
+
+    case NGX_HTTP_BLACKBOX_DEVICE_PATCH:
+        d->status = bb_device_update(call, d->user_id, d->device_id,
+                                     d->in[0], d->in[1], d->now, &d->json,
+                                     &d->len);
+        break;
+
+    case NGX_HTTP_BLACKBOX_DEVICE_DELETE:
+        d->status = bb_device_delete(call, d->user_id, d->device_id);
+        break;
+
+    case NGX_HTTP_BLACKBOX_DEVICE_HEARTBEAT:
+        d->status = bb_device_heartbeat(call, d->device_id, d->now);
+        break;
+    }
+}
+
+
+/*
+ * The registered device's answer: its JSON object with the key added, the
+ * one time the key is ever shown.
+ */
+static u_char *
+ngx_http_blackbox_device_with_key(ngx_http_request_t *r,
+    ngx_http_blackbox_device_job_t *d, size_t *len)
+{
+    u_char  *json, *p;
+
+    /* d->json is "{...}\n": insert "device_key":"...", after the brace. */
+    json = ngx_pnalloc(r->pool, d->len + sizeof("\"device_key\":\"\",")
+                                + BB_DEVICE_KEY_LEN);
+    if (json == NULL) {
+        return NULL;
+    }
+
+    p = ngx_sprintf(json, "{\"device_key\":\"%s\",", d->key);
+    p = ngx_cpymem(p, d->json + 1, d->len - 1);
+    *len = p - json;
+
+    return json;
+}
+
+
+static ngx_int_t
+ngx_http_blackbox_device_done(ngx_http_request_t *r, void *data)
+{
+    ngx_http_blackbox_device_job_t  *d = data;
+
+    size_t      len;
+    u_char     *json;
+    ngx_uint_t  status;
+
+    if (d->status != BB_OK) {
+        free(d->json);
+        return ngx_http_blackbox_send_status(r, d->status, d->call.log,
+                                             d->call.retry_after);
+    }
+
+    if (d->op == NGX_HTTP_BLACKBOX_DEVICE_DELETE
+        || d->op == NGX_HTTP_BLACKBOX_DEVICE_HEARTBEAT)
+    {
+        r->header_only = 1;
+        r->headers_out.status = NGX_HTTP_NO_CONTENT;
+        r->headers_out.content_length_n = 0;
+        return ngx_http_send_header(r);
+    }
+
+    if (d->op == NGX_HTTP_BLACKBOX_DEVICE_CREATE) {
+        json = ngx_http_blackbox_device_with_key(r, d, &len);
+        status = NGX_HTTP_CREATED;
+
+    } else {
+        json = ngx_pnalloc(r->pool, d->len);
+        if (json != NULL) {
+            ngx_memcpy(json, d->json, d->len);
+        }
+
+        len = d->len;
+        status = NGX_HTTP_OK;
+    }
+
+    free(d->json);
+
+    if (json == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_blackbox_send_json(r, status, json, len);
+}
