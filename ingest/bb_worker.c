@@ -6,8 +6,9 @@
  * the outbox, retention.  Any number of them can run against one PostgreSQL
  * and one Redis.
  *
- * Each second it beats (health checks) and sends the outbox's due mail; the
- * other queues arrive with the features that fill them.
+ * Each turn of its loop it beats (health checks), sends the outbox's due
+ * mail, and indexes clips from the clip queue, waiting on the queue for up
+ * to a second when there is nothing to do.
  */
 
 #include <poll.h>
@@ -15,12 +16,16 @@
 #include <curl/curl.h>
 
 #include "bb_daemon.h"
+#include "bb_indexer.h"
 #include "bb_outbox.h"
+
+#define BB_WORKER_WAIT_MS  1000
 
 
 int
 main(int argc, char **argv)
 {
+    int          ready, wait_ms;
     bb_daemon_t  d;
 
     if (bb_daemon_init(&d, "worker", argc, argv) != 0) {
@@ -37,10 +42,23 @@ main(int argc, char **argv)
     bb_daemon_tick(&d);
     bb_log("notice", "worker: started as \"%s\"", d.node);
 
+    /* The queue's blocking read must end well before Redis's timeout. */
+    wait_ms = d.timeout_ms / 2 < BB_WORKER_WAIT_MS ? d.timeout_ms / 2
+                                                   : BB_WORKER_WAIT_MS;
+    ready = 0;
+
     while (!bb_daemon_stopping) {
-        poll(NULL, 0, 1000);
         bb_daemon_tick(&d);
         bb_outbox_send_due(&d);
+
+        if (!ready) {
+            ready = bb_indexer_prepare(&d) == 0;
+        }
+
+        if (!ready || bb_indexer_run(&d, wait_ms) < 0) {
+            /* Redis is away: bb_daemon_tick says so; wait, then retry. */
+            poll(NULL, 0, BB_WORKER_WAIT_MS);
+        }
     }
 
     bb_daemon_exit(&d);

@@ -115,8 +115,10 @@ ngx_http_blackbox_access_handler(ngx_http_request_t *r)
 
     token = ngx_http_blackbox_bearer(r);
     if (token == NULL) {
-        return ngx_http_blackbox_access_refuse(r, BB_ERR_UNAUTHORIZED,
-                                               "no bearer token");
+        return ngx_http_blackbox_access_refuse(r,
+                   ctx->route->auth == NGX_HTTP_BLACKBOX_DEVICE
+                   ? BB_ERR_DEVICE_KEY : BB_ERR_UNAUTHORIZED,
+                   "no bearer token");
     }
 
     if (ctx->route->auth == NGX_HTTP_BLACKBOX_DEVICE) {

@@ -100,7 +100,8 @@ subtest 'heartbeats' => sub {
     is $bad->{status}, 401, 'a wrong key: 401';
     is $bad->{json}{error}, 'invalid_device_key', 'invalid_device_key';
     is beat('cam-01', $key . 'x')->{status}, 401, 'a longer key: 401';
-    is beat('cam-01', undef)->{status}, 401, 'no key: 401';
+    is beat('cam-01', undef)->{json}{error}, 'invalid_device_key',
+        'no key: a device error, not an owner\'s';
     is beat('nope-99', $key)->{status}, 404, 'an unknown device: 404';
     is beat('ab', $key)->{status}, 404, 'a malformed id: 404';
     is call('POST', '/ingest/v1/devices/cam-01/heartbeat', undef,
@@ -162,6 +163,17 @@ subtest 'delete and register again' => sub {
     is $r->{json}{status}, 'never_seen', 'and no past';
     is beat('cam-01', $key)->{status}, 401, 'the old key is refused';
     is beat('cam-01', $r->{json}{device_key})->{status}, 204, 'the new works';
+};
+
+subtest 'Redis down: device calls fail closed' => sub {
+    $s->stop_service('redis');
+    my $r = call('POST', '/api/v1/devices',
+                 { device_id => 'cam-07', nickname => 'Side' }, $alice);
+    # Tokens are checked against Redis: no owner call passes without it.
+    is $r->{status}, 503, 'owner calls fail closed';
+    is $s->start_service('redis'), 0, 'Redis back';
+    $r = call('GET', '/api/v1/devices/cam-01', undef, $bob);
+    is $r->{status}, 200, 'and they answer again';
 };
 
 $s->stop;

@@ -13,18 +13,41 @@ use Test::More;
 my $API_C = "$Blackbox::Stack::ROOT/ngx_blackbox_module/ngx_http_blackbox_api.c";
 my @METHODS = qw(get put post delete options head patch trace);
 
-# The route table: { "auth/signup", NGX_HTTP_POST, 0, 1, handler }, i.e.
-# path, method, needs a token, takes a body.  An entry may span lines.
+# The route table: { "/api/v1/devices/*", NGX_HTTP_GET, U, 0, handler },
+# i.e. full path, method, who may call (P anyone, U an owner's access
+# token, D the key of the device named by the path's first "*"), takes a
+# JSON body.  An entry may span lines.  A "*" is one path segment; the
+# document names it as a path parameter, after the segment before it.
+my %PARAM = (devices => 'device_id');
+
+# The route's path as the document writes it, and its parameters' names.
+sub openapi_path {
+    my ($path) = @_;
+    my (@segs, @params);
+    for my $seg (split m{/}, $path, -1) {
+        if ($seg eq '*') {
+            my $name = $PARAM{ $segs[-1] // '' }
+                or die "$API_C: name the \"*\" of $path in %PARAM";
+            push @params, $name;
+            $seg = "{$name}";
+        }
+        push @segs, $seg;
+    }
+    return (join('/', @segs), @params);
+}
+
 sub routes {
     my $src = do { local (@ARGV, $/) = $API_C; <> };
     my ($table) = $src =~ /ngx_http_blackbox_routes\[\]\s*=\s*\{(.*?)\{\s*NULL/s
         or die "no route table in $API_C";
     my @routes;
-    while ($table =~ /\{\s*"([^"]+)"\s*,\s*NGX_HTTP_(\w+)\s*,\s*([01])\s*,
+    while ($table =~ /\{\s*"([^"]+)"\s*,\s*NGX_HTTP_(\w+)\s*,\s*([PUD])\s*,
                       \s*([01])\s*,\s*\w+\s*\}/gx)
     {
-        push @routes, { path => "/api/v1/$1", method => lc $2,
-                        auth => $3, body => $4 };
+        my ($route, $method, $auth, $body) = ($1, lc $2, $3, $4);
+        my ($path, @params) = openapi_path($route);
+        push @routes, { route => $route, path => $path, params => \@params,
+                        method => $method, auth => $auth, body => $body };
     }
     return @routes;
 }
@@ -42,10 +65,18 @@ sub module_strings {
 }
 
 my @routes = routes();
-cmp_ok scalar @routes, '>=', 9, 'the route table parses';
+cmp_ok scalar @routes, '>=', 15, 'the route table parses';
 ok((grep { $_->{path} eq '/api/v1/auth/signup' && $_->{method} eq 'post'
-           && !$_->{auth} && $_->{body} } @routes),
-   'and reads { "auth/signup", NGX_HTTP_POST, 0, 1, ... } right');
+           && $_->{auth} eq 'P' && $_->{body} } @routes),
+   'and reads { "/api/v1/auth/signup", NGX_HTTP_POST, P, 1, ... } right');
+ok((grep { $_->{path} eq '/api/v1/devices/{device_id}'
+           && $_->{method} eq 'patch' && $_->{auth} eq 'U' && $_->{body}
+           && "@{ $_->{params} }" eq 'device_id' } @routes),
+   'and { "/api/v1/devices/*", NGX_HTTP_PATCH, U, 1, ... }');
+ok((grep { $_->{path} eq '/ingest/v1/devices/{device_id}/heartbeat'
+           && $_->{method} eq 'post' && $_->{auth} eq 'D' && !$_->{body} }
+        @routes),
+   'and { "/ingest/v1/devices/*/heartbeat", NGX_HTTP_POST, D, 0, ... }');
 
 my $s = Blackbox::Stack->start;
 
@@ -63,10 +94,20 @@ ok length($doc->{info}{version} // ''), 'info.version';
 
 my $paths = $doc->{paths} || {};
 my $schemes = $doc->{components}{securitySchemes} || {};
-my @bearer = grep { ($schemes->{$_}{type} // '') eq 'http'
-                    && lc($schemes->{$_}{scheme} // '') eq 'bearer' }
-             keys %$schemes;
-ok @bearer, 'an HTTP bearer security scheme';
+
+# Owners send a JWT; devices send their key: both HTTP bearer schemes.
+sub bearer_schemes {
+    my ($jwt) = @_;
+    return grep { my $s = $schemes->{$_};
+                  ($s->{type} // '') eq 'http'
+                  && lc($s->{scheme} // '') eq 'bearer'
+                  && (uc($s->{bearerFormat} // '') eq 'JWT') == $jwt }
+           sort keys %$schemes;
+}
+my @user_schemes = bearer_schemes(1);
+my @device_schemes = bearer_schemes(0);
+ok @user_schemes, 'an HTTP bearer security scheme for access tokens (JWT)';
+ok @device_schemes, 'an HTTP bearer security scheme for device keys';
 ok !$doc->{security} || !@{ $doc->{security} },
     'no global security: each operation says its own';
 
@@ -76,25 +117,62 @@ sub security_of {
     return $op->{security} // $doc->{security} // [];
 }
 
-sub wants_bearer {
-    my ($op) = @_;
-    my %is_bearer = map { $_ => 1 } @bearer;
+# Whether every alternative of op's security uses one of the schemes only.
+sub wants {
+    my ($op, @want) = @_;
+    my %ok = map { $_ => 1 } @want;
     my @req = @{ security_of($op) };
-    return @req && !grep { !grep { $is_bearer{$_} } keys %$_ } @req;
+    return @req && !grep { my @k = keys %$_; !@k || grep { !$ok{$_} } @k }
+                         @req;
+}
+
+# The parameters of an operation and its path, references followed.
+sub parameters_of {
+    my ($path, $op) = @_;
+    my @params;
+    for my $p (@{ $paths->{$path}{parameters} || [] },
+               @{ $op->{parameters} || [] })
+    {
+        my $q = $p;
+        if (ref $q eq 'HASH' && defined $q->{'$ref'}
+            && $q->{'$ref'} =~ m{^#/components/parameters/(.+)$})
+        {
+            $q = $doc->{components}{parameters}{$1};
+        }
+        push @params, $q if ref $q eq 'HASH';
+    }
+    return @params;
 }
 
 subtest 'every route is documented' => sub {
     for my $route (@routes) {
         my $name = uc($route->{method}) . " $route->{path}";
         my $op = $paths->{ $route->{path} }{ $route->{method} };
-        ok $op, "$name is documented" or next;
+        ok $op, "$name is documented ($route->{route})" or next;
 
-        if ($route->{auth}) {
-            ok wants_bearer($op), "$name declares bearer security";
+        if ($route->{auth} eq 'U') {
+            ok wants($op, @user_schemes),
+                "$name declares access token (JWT) security";
             ok $op->{responses}{401}, "$name documents 401";
+        } elsif ($route->{auth} eq 'D') {
+            is $route->{params}[0], 'device_id',
+                "$name names its device first in the path";
+            ok wants($op, @device_schemes),
+                "$name declares device key security";
+            ok $op->{responses}{$_}, "$name documents $_" for 401, 404;
         } else {
             is_deeply security_of($op), [], "$name declares no security";
         }
+
+        my %in_path = map { $_->{name} => $_ }
+                      grep { ($_->{in} // '') eq 'path' }
+                      parameters_of($route->{path}, $op);
+        for my $param (@{ $route->{params} }) {
+            ok $in_path{$param} && $in_path{$param}{required},
+                "$name declares the path parameter $param";
+        }
+        is_deeply [ sort keys %in_path ], [ sort @{ $route->{params} } ],
+            "$name declares no other path parameter";
 
         if ($route->{body}) {
             my $content = $op->{requestBody}{content} || {};

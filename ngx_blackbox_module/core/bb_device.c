@@ -53,7 +53,10 @@ bb_nickname_valid(const char *nickname)
     chars = 0;
 
     for (p = (const unsigned char *) nickname; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f) {
+        /* C0, DEL, and C1 (U+0080 to U+009F: 0xc2 0x80 to 0xc2 0x9f). */
+        if (*p < 0x20 || *p == 0x7f
+            || (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+        {
             return 0;
         }
 
@@ -232,8 +235,19 @@ bb_device_json(bb_call_t *call, PGresult *res, int one, time_t now,
     buf = NULL;
     size = 0;
 
-    st = (beat && live) ? bb_device_beats(call, res, beat, live)
-                        : BB_ERR_INTERNAL;
+    st = (beat && live) ? BB_OK : BB_ERR_INTERNAL;
+
+    /*
+     * Without Redis the answer still stands, on the last_seen_at saved in
+     * PostgreSQL: the owner sees a slightly older status, not an error
+     * (and a registration just committed is never lost to a 503).
+     */
+    if (st == BB_OK && bb_device_beats(call, res, beat, live) != BB_OK) {
+        for (i = 0; i < n; i++) {
+            beat[i] = -1;
+            live[i] = 0;
+        }
+    }
 
     for (pass = 0; st == BB_OK && pass < 2; pass++) {
         bb_json_init(&j, buf, size);
@@ -471,7 +485,8 @@ bb_device_delete(bb_call_t *call, long long user_id, const char *device_id)
     /* A device registered again starts unseen. */
     (void) bb_redis_run(call->conf->redis, call->conf->timeout_ms,
                         call->log, sizeof(call->log),
-                        "DEL bb:hb:%s bb:live:%s", device_id, device_id);
+                        "DEL bb:hb:%s bb:live:%s bb:hbsave:%s", device_id,
+                        device_id, device_id);
 
     return BB_OK;
 }

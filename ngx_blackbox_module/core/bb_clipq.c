@@ -1,0 +1,60 @@
+/*
+ * The clip queue: see bb_clipq.h.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "bb_clipq.h"
+#include "bb_redis.h"
+
+
+int
+bb_clipq_announce(const char *redis, int timeout_ms, const char *device_id,
+    long long recorded_at_ms, const char *path, char *err, size_t errlen)
+{
+    return bb_redis_run(redis, timeout_ms, err, errlen,
+                        "XADD " BB_CLIPQ_STREAM " * device_id %s"
+                        " recorded_at %lld path %s",
+                        device_id, recorded_at_ms, path);
+}
+
+
+/* n decimal digits at p. */
+static int
+bb_clipq_digits(const char *p, size_t n)
+{
+    size_t  i;
+
+    for (i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9') {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+int
+bb_clipq_path_valid(const char *device_id, const char *path)
+{
+    size_t       n;
+    const char  *p;
+
+    n = strlen(device_id);
+
+    if (strncmp(path, device_id, n) != 0 || path[n] != '/') {
+        return 0;
+    }
+
+    /* "YYYY-MM-DD/HHMMSS.mp4" */
+    p = path + n + 1;
+
+    return strlen(p) == 21
+           && bb_clipq_digits(p, 4) && p[4] == '-'
+           && bb_clipq_digits(p + 5, 2) && p[7] == '-'
+           && bb_clipq_digits(p + 8, 2) && p[10] == '/'
+           && bb_clipq_digits(p + 11, 6)
+           && strcmp(p + 17, ".mp4") == 0;
+}
