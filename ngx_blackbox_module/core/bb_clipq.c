@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bb_clipq.h"
+#include "bb_device.h"
 #include "bb_redis.h"
 
 
@@ -41,6 +42,10 @@ bb_clipq_path_valid(const char *device_id, const char *path)
 {
     size_t       n;
     const char  *p;
+
+    if (!bb_device_id_valid(device_id)) {
+        return 0;
+    }
 
     n = strlen(device_id);
 

@@ -28,7 +28,8 @@ int bb_clipq_announce(const char *redis, int timeout_ms,
     char *err, size_t errlen);
 
 /*
- * 1 when path is where the library keeps a clip of device_id:
+ * 1 when device_id is well formed and path is where the library keeps
+ * one of its clips:
  * "<device_id>/<YYYY-MM-DD>/<HHMMSS>.mp4", so that no queue entry can name
  * a file outside the device's folder.
  */

@@ -2,6 +2,7 @@
  * What a clip file holds: see bb_probe.h.
  */
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -26,6 +27,79 @@ bb_probe_fail(char *err, size_t errlen, const char *why, int averr)
     }
 
     return -1;
+}
+
+
+/*
+ * 1 when the file's top-level boxes tile it exactly, each within the file:
+ *
+ *   +------+------+------- ... -+------+---
+ *   | size | type | payload     | size | type ...      size 1: a 64-bit
+ *   +------+------+------- ... -+------+---           size follows the type;
+ *    4 B    4 B                                        size 0: to the end
+ *
+ * A file cut anywhere, even by one byte of a trailing box, fails.
+ */
+static int
+bb_probe_boxes_fit(FILE *f, uint64_t file_size)
+{
+    uint64_t       off, size;
+    unsigned char  h[16];
+
+    for (off = 0; off < file_size; off += size) {
+        if (file_size - off < 8 || fseeko(f, (off_t) off, SEEK_SET) != 0
+            || fread(h, 1, 8, f) != 8)
+        {
+            return 0;
+        }
+
+        size = (uint64_t) h[0] << 24 | h[1] << 16 | h[2] << 8 | h[3];
+
+        if (size == 1) {
+            if (file_size - off < 16 || fread(h + 8, 1, 8, f) != 8) {
+                return 0;
+            }
+
+            size = (uint64_t) h[8] << 56 | (uint64_t) h[9] << 48
+                   | (uint64_t) h[10] << 40 | (uint64_t) h[11] << 32
+                   | (uint64_t) h[12] << 24 | (uint64_t) h[13] << 16
+                   | (uint64_t) h[14] << 8 | (uint64_t) h[15];
+
+            if (size < 16) {
+                return 0;
+            }
+
+        } else if (size == 0) {
+            size = file_size - off;
+
+        } else if (size < 8) {
+            return 0;
+        }
+
+        if (size > file_size - off) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+static int
+bb_probe_file_fits(const char *path, uint64_t file_size)
+{
+    int    ok;
+    FILE  *f;
+
+    f = fopen(path, "rb");
+    if (f == NULL) {
+        return 0;
+    }
+
+    ok = bb_probe_boxes_fit(f, file_size);
+    fclose(f);
+
+    return ok;
 }
 
 
@@ -85,6 +159,12 @@ bb_probe_clip(const char *path, bb_probe_t *probe, char *err, size_t errlen)
         return bb_probe_fail(err, errlen, "not a readable MP4", rc);
     }
 
+    if (!bb_probe_file_fits(path, (uint64_t) st.st_size)) {
+        avformat_close_input(&fmt);
+        return bb_probe_fail(err, errlen, "truncated: a box runs past the "
+                             "end of the file", 0);
+    }
+
     rc = avformat_find_stream_info(fmt, NULL);
     if (rc < 0) {
         avformat_close_input(&fmt);
@@ -108,7 +188,16 @@ bb_probe_clip(const char *path, bb_probe_t *probe, char *err, size_t errlen)
         return bb_probe_fail(err, errlen, "no frames or no duration", 0);
     }
 
-    if (bb_probe_data_end(fmt) > (int64_t) st.st_size) {
+    /*
+     * A file cut inside its moov box has no sample index past the cut
+     * (libavformat then indexes fewer samples than the header counts);
+     * one cut inside mdat has samples past its end.
+     */
+    if (avformat_index_get_entries_count(fmt->streams[video])
+            < fmt->streams[video]->nb_frames
+        || bb_probe_data_end(fmt) == 0
+        || bb_probe_data_end(fmt) > (int64_t) st.st_size)
+    {
         avformat_close_input(&fmt);
         return bb_probe_fail(err, errlen, "truncated: samples lie past the "
                              "end of the file", 0);
