@@ -117,7 +117,7 @@ bb_indexer_insert(bb_daemon_t *d, const char *device_id,
 static bb_index_e
 bb_indexer_one(bb_daemon_t *d, redisReply *fields, char *why, size_t whylen)
 {
-    char         file[4096], *end;
+    char         file[4096], expected[160], *end;
     long long    at;
     bb_probe_t   probe;
     const char  *device_id, *recorded_at, *path;
@@ -133,8 +133,10 @@ bb_indexer_one(bb_daemon_t *d, redisReply *fields, char *why, size_t whylen)
 
     at = strtoll(recorded_at, &end, 10);
 
-    if (!bb_device_id_valid(device_id) || *end != '\0' || at <= 0
-        || !bb_clipq_path_valid(device_id, path))
+    /* The path must be the one the clip's own time gives, to the second. */
+    if (*end != '\0' || at <= 0 || !bb_clipq_path_valid(device_id, path)
+        || bb_clipq_path(device_id, at, expected, sizeof(expected)) != 0
+        || strcmp(path, expected) != 0)
     {
         snprintf(why, whylen, "malformed device_id, recorded_at or path");
         return BB_REFUSED;

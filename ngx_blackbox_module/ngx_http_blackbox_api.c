@@ -16,6 +16,8 @@
 
 
 static ngx_int_t ngx_http_blackbox_api_body(ngx_http_request_t *r);
+static ngx_int_t ngx_http_blackbox_api_file(ngx_http_request_t *r);
+static void ngx_http_blackbox_api_file_read(ngx_http_request_t *r);
 static ngx_int_t ngx_http_blackbox_api_refuse_body(ngx_http_request_t *r,
     ngx_uint_t status, const char *code, const char *message);
 static void ngx_http_blackbox_api_body_read(ngx_http_request_t *r);
@@ -60,6 +62,8 @@ static ngx_http_blackbox_route_t  ngx_http_blackbox_routes[] = {
 
     { "/ingest/v1/devices/*/heartbeat", NGX_HTTP_POST, D, 0,
       ngx_http_blackbox_device_heartbeat },
+    { "/ingest/v1/devices/*/clips/*", NGX_HTTP_PUT, D, 2,
+      ngx_http_blackbox_device_backfill },
 
     { NULL, 0, 0, 0, NULL }
 };
@@ -183,15 +187,21 @@ ngx_http_blackbox_api_handler(ngx_http_request_t *r)
         return ngx_http_blackbox_api_wrong_method(r);
     }
 
-    if (!ctx->route->body) {
+    switch (ctx->route->body) {
+
+    case NGX_HTTP_BLACKBOX_BODY_NONE:
         if (ngx_http_discard_request_body(r) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
         return ctx->route->handler(r, NULL);
-    }
 
-    return ngx_http_blackbox_api_body(r);
+    case NGX_HTTP_BLACKBOX_BODY_FILE:
+        return ngx_http_blackbox_api_file(r);
+
+    default:
+        return ngx_http_blackbox_api_body(r);
+    }
 }
 
 
@@ -291,6 +301,44 @@ ngx_http_blackbox_api_body(ngx_http_request_t *r)
     }
 
     return NGX_DONE;
+}
+
+
+/*
+ * A body kept as it is, in a temporary file that nginx removes when the
+ * request ends (the handler links it into place if it keeps it: the file
+ * must have a name, hence "persistent", which nginx's temporary files
+ * otherwise lose at once).  Its size is bounded by the location's
+ * client_max_body_size.
+ */
+static ngx_int_t
+ngx_http_blackbox_api_file(ngx_http_request_t *r)
+{
+    ngx_int_t  rc;
+
+    r->request_body_in_file_only = 1;
+    r->request_body_in_persistent_file = 1;
+    r->request_body_in_clean_file = 1;
+    r->request_body_file_log_level = 0;
+
+    rc = ngx_http_read_client_request_body(r,
+                                           ngx_http_blackbox_api_file_read);
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_http_blackbox_api_file_read(ngx_http_request_t *r)
+{
+    ngx_http_blackbox_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_blackbox_module);
+
+    ngx_http_finalize_request(r, ctx->route->handler(r, NULL));
 }
 
 

@@ -16,7 +16,8 @@ typedef enum {
     NGX_HTTP_BLACKBOX_DEVICE_GET,
     NGX_HTTP_BLACKBOX_DEVICE_PATCH,
     NGX_HTTP_BLACKBOX_DEVICE_DELETE,
-    NGX_HTTP_BLACKBOX_DEVICE_HEARTBEAT
+    NGX_HTTP_BLACKBOX_DEVICE_HEARTBEAT,
+    NGX_HTTP_BLACKBOX_DEVICE_BACKFILL
 } ngx_http_blackbox_device_op_e;
 
 
@@ -31,6 +32,10 @@ typedef struct {
     char                            key[BB_DEVICE_KEY_LEN + 1];
     char                           *json;       /* malloc'd by the core */
     size_t                          len;
+    const char                     *storage;    /* back-fill: */
+    const char                     *body_path;  /* the spooled body */
+    long long                       recorded_ms;
+    int                             created;
 } ngx_http_blackbox_device_job_t;
 
 
@@ -129,6 +134,47 @@ ngx_http_blackbox_device_heartbeat(ngx_http_request_t *r, json_t *body)
 {
     return ngx_http_blackbox_device_call(r,
                                          NGX_HTTP_BLACKBOX_DEVICE_HEARTBEAT);
+}
+
+
+/*
+ * PUT /ingest/v1/devices/{device_id}/clips/{recorded_at}.mp4: the body is
+ * in a temporary file by now (the route says so), and the device's key
+ * was checked in the access phase.
+ */
+ngx_int_t
+ngx_http_blackbox_device_backfill(ngx_http_request_t *r, json_t *body)
+{
+    ngx_http_blackbox_ctx_t         *ctx;
+    ngx_http_blackbox_job_t         *job;
+    ngx_http_blackbox_main_conf_t   *bmcf;
+    ngx_http_blackbox_device_job_t  *d;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_blackbox_module);
+    bmcf = ngx_http_get_module_main_conf(r, ngx_http_blackbox_module);
+
+    d = ngx_http_blackbox_device_job(r, NGX_HTTP_BLACKBOX_DEVICE_BACKFILL,
+                                     &job);
+    if (d == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (bb_backfill_time(ctx->args[1], &d->recorded_ms) != 0) {
+        return ngx_http_blackbox_send_error(r, NGX_HTTP_BAD_REQUEST,
+                   "invalid_recorded_at",
+                   "Name the clip by its start time in UTC: "
+                   "/clips/2026-11-25T04:03:00Z.mp4.");
+    }
+
+    if (r->request_body == NULL || r->request_body->temp_file == NULL) {
+        return ngx_http_blackbox_send_status(r, BB_ERR_NOT_A_CLIP,
+                                             "empty body", 0);
+    }
+
+    d->storage = bmcf->health.storage;
+    d->body_path = (char *) r->request_body->temp_file->file.name.data;
+
+    return ngx_http_blackbox_job_post(r, job);
 }
 
 
@@ -257,6 +303,12 @@ ngx_http_blackbox_device_run(void *data)
     case NGX_HTTP_BLACKBOX_DEVICE_HEARTBEAT:
         d->status = bb_device_heartbeat(call, d->device_id, d->now);
         break;
+
+    case NGX_HTTP_BLACKBOX_DEVICE_BACKFILL:
+        d->status = bb_backfill_store(call, d->storage, d->device_id,
+                                      d->recorded_ms, d->body_path,
+                                      &d->created);
+        break;
     }
 }
 
@@ -308,6 +360,28 @@ ngx_http_blackbox_device_done(ngx_http_request_t *r, void *data)
         r->headers_out.status = NGX_HTTP_NO_CONTENT;
         r->headers_out.content_length_n = 0;
         return ngx_http_send_header(r);
+    }
+
+    if (d->op == NGX_HTTP_BLACKBOX_DEVICE_BACKFILL) {
+        len = sizeof("{\"device_id\":\"\",\"recorded_at\":\"\","
+                     "\"stored\":false}\n") + BB_DEVICE_ID_MAX + 32;
+        json = ngx_pnalloc(r->pool, len);
+        if (json == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        /*
+         * The id was validated (no quote), and the time too: its first 20
+         * characters, before ".mp4".
+         */
+        len = ngx_sprintf(json, "{\"device_id\":\"%s\",\"recorded_at\":"
+                          "\"%*s\",\"stored\":%s}\n", d->device_id,
+                          (size_t) 20, ngx_http_blackbox_ctx(r)->args[1],
+                          d->created ? "true" : "false") - json;
+
+        return ngx_http_blackbox_send_json(r, d->created ? NGX_HTTP_CREATED
+                                                         : NGX_HTTP_OK,
+                                           json, len);
     }
 
     if (d->op == NGX_HTTP_BLACKBOX_DEVICE_CREATE) {

@@ -11,6 +11,7 @@
 #include <ngx_http.h>
 
 #include "bb_account.h"
+#include "bb_backfill.h"
 #include "bb_device.h"
 #include "bb_health.h"
 #include "bb_input.h"
@@ -66,11 +67,16 @@ typedef ngx_int_t (*ngx_http_blackbox_route_pt)(ngx_http_request_t *r,
 
 #define NGX_HTTP_BLACKBOX_ARGS_MAX  3
 
+/* What a call's body is. */
+#define NGX_HTTP_BLACKBOX_BODY_NONE  0
+#define NGX_HTTP_BLACKBOX_BODY_JSON  1   /* an object of at most 64 KiB */
+#define NGX_HTTP_BLACKBOX_BODY_FILE  2   /* spooled to a file as it is */
+
 typedef struct {
     const char                  *path;     /* "*" matches one segment */
     ngx_uint_t                   method;   /* NGX_HTTP_GET, ... */
     ngx_uint_t                   auth;     /* NGX_HTTP_BLACKBOX_PUBLIC... */
-    unsigned                     body:1;   /* takes a JSON object */
+    unsigned                     body:2;   /* NGX_HTTP_BLACKBOX_BODY_* */
     ngx_http_blackbox_route_pt   handler;
 } ngx_http_blackbox_route_t;
 
@@ -119,6 +125,8 @@ ngx_int_t ngx_http_blackbox_device_patch(ngx_http_request_t *r,
 ngx_int_t ngx_http_blackbox_device_delete(ngx_http_request_t *r,
     json_t *body);
 ngx_int_t ngx_http_blackbox_device_heartbeat(ngx_http_request_t *r,
+    json_t *body);
+ngx_int_t ngx_http_blackbox_device_backfill(ngx_http_request_t *r,
     json_t *body);
 
 

@@ -68,7 +68,7 @@ sub wait_for {
     return undef;
 }
 
-my $t0 = 1795621380;    # 2026-11-25T12:23:00Z
+my $t0 = 1795609380;    # 2026-11-25T12:23:00Z
 
 subtest 'a clip is indexed once' => sub {
     make_clip('cam-01/2026-11-25/122300.mp4', audio => 1);

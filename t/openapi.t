@@ -15,10 +15,10 @@ my @METHODS = qw(get put post delete options head patch trace);
 
 # The route table: { "/api/v1/devices/*", NGX_HTTP_GET, U, 0, handler },
 # i.e. full path, method, who may call (P anyone, U an owner's access
-# token, D the key of the device named by the path's first "*"), takes a
-# JSON body.  An entry may span lines.  A "*" is one path segment; the
+# token, D the key of the device named by the path's first "*"), its body
+# (0 none, 1 a JSON object, 2 a file as it is).  An entry may span lines.  A "*" is one path segment; the
 # document names it as a path parameter, after the segment before it.
-my %PARAM = (devices => 'device_id');
+my %PARAM = (devices => 'device_id', clips => 'recorded_at');
 
 # The route's path as the document writes it, and its parameters' names.
 sub openapi_path {
@@ -42,7 +42,7 @@ sub routes {
         or die "no route table in $API_C";
     my @routes;
     while ($table =~ /\{\s*"([^"]+)"\s*,\s*NGX_HTTP_(\w+)\s*,\s*([PUD])\s*,
-                      \s*([01])\s*,\s*\w+\s*\}/gx)
+                      \s*([012])\s*,\s*\w+\s*\}/gx)
     {
         my ($route, $method, $auth, $body) = ($1, lc $2, $3, $4);
         my ($path, @params) = openapi_path($route);
@@ -174,10 +174,14 @@ subtest 'every route is documented' => sub {
         is_deeply [ sort keys %in_path ], [ sort @{ $route->{params} } ],
             "$name declares no other path parameter";
 
-        if ($route->{body}) {
+        if ($route->{body} == 1) {
             my $content = $op->{requestBody}{content} || {};
             ok $content->{'application/json'}, "$name takes a JSON body";
             ok $op->{responses}{$_}, "$name documents $_" for 400, 413, 415;
+        } elsif ($route->{body} == 2) {
+            my $content = $op->{requestBody}{content} || {};
+            ok $content->{'video/mp4'}, "$name takes an MP4 body";
+            ok $op->{responses}{$_}, "$name documents $_" for 400, 413, 507;
         } else {
             ok !$op->{requestBody}, "$name takes no body";
         }

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "bb_clipq.h"
 #include "bb_device.h"
@@ -62,4 +63,26 @@ bb_clipq_path_valid(const char *device_id, const char *path)
            && bb_clipq_digits(p + 8, 2) && p[10] == '/'
            && bb_clipq_digits(p + 11, 6)
            && strcmp(p + 17, ".mp4") == 0;
+}
+
+
+int
+bb_clipq_path(const char *device_id, long long ms, char *out, size_t size)
+{
+    int        n;
+    time_t     t;
+    struct tm  tm;
+
+    t = (time_t) (ms / 1000);
+
+    if (!bb_device_id_valid(device_id) || ms < 0 || gmtime_r(&t, &tm) == NULL)
+    {
+        return -1;
+    }
+
+    n = snprintf(out, size, "%s/%04d-%02d-%02d/%02d%02d%02d.mp4", device_id,
+                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                 tm.tm_min, tm.tm_sec);
+
+    return (n > 0 && (size_t) n < size) ? 0 : -1;
 }

@@ -35,4 +35,12 @@ int bb_clipq_announce(const char *redis, int timeout_ms,
  */
 int bb_clipq_path_valid(const char *device_id, const char *path);
 
+/*
+ * Writes the path of device_id's clip recorded at ms (Unix milliseconds)
+ * into out: "<device_id>/<YYYY-MM-DD>/<HHMMSS>.mp4", in UTC.  Returns 0, or
+ * -1 when device_id is malformed or out too small.
+ */
+int bb_clipq_path(const char *device_id, long long ms, char *out,
+    size_t size);
+
 #endif /* BB_CLIPQ_H */

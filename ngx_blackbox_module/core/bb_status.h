@@ -25,6 +25,8 @@ typedef enum {
     BB_ERR_DEVICE_TAKEN,
     BB_ERR_BAD_TIME_ZONE,
     BB_ERR_DEVICE_KEY,            /* a device's key is wrong */
+    BB_ERR_NOT_A_CLIP,            /* a back-filled body is no clip */
+    BB_ERR_STORAGE,               /* the disk is full or failing */
     BB_ERR_UNAVAILABLE,           /* PostgreSQL or Redis cannot answer */
     BB_ERR_INTERNAL,
     BB_STATUS_COUNT
