@@ -434,6 +434,7 @@ ngx_http_blackbox_init_main_conf(ngx_conf_t *cf, void *conf)
     bmcf->account.device_secret = bmcf->device_secret.data;
     bmcf->account.device_secret_len = bmcf->device_secret.len;
     bmcf->account.online_window = (int) bmcf->online_window;
+    bmcf->account.storage = bmcf->health.storage;
 
     return NGX_CONF_OK;
 }

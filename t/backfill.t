@@ -157,5 +157,14 @@ subtest 'Redis down: not acknowledged, so the device keeps it' => sub {
     like $rows[1] // '', qr{cam-01/2026-11-25/070000\.mp4$}, 'and indexed';
 };
 
+subtest 'deleting the device deletes its footage' => sub {
+    ok -d "$storage/cam-01/2026-11-25", 'its day folder is there';
+    is $s->call('DELETE', '/api/v1/devices/cam-01', undef, $alice)->{status},
+        204, 'deleted';
+    ok !-e "$storage/cam-01", 'its folder is gone, files and all';
+    is $s->psql("SELECT count(*) FROM clips WHERE device_id = 'cam-01'"),
+        "0\n", 'and its rows';
+};
+
 $s->stop;
 done_testing;

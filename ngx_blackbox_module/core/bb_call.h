@@ -25,6 +25,7 @@ typedef struct {
     const unsigned char  *device_secret;  /* derives device keys */
     size_t                device_secret_len;
     int                   online_window;  /* seconds since a heartbeat */
+    const char           *storage;        /* the clip storage folder */
 } bb_api_conf_t;
 
 /* One call: its configuration, who asks, and what went wrong. */

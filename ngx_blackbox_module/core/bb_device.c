@@ -2,9 +2,17 @@
  * Dashcams: see bb_device.h.
  */
 
+/* nftw() is X/Open: ask for it whoever compiles us (nginx does not). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <errno.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -455,6 +463,41 @@ bb_device_update(bb_call_t *call, long long user_id, const char *device_id,
 }
 
 
+static int
+bb_device_remove_one(const char *path, const struct stat *st, int type,
+    struct FTW *ftw)
+{
+    (void) st;
+    (void) ftw;
+
+    return (type == FTW_DP ? rmdir(path) : unlink(path)) == 0 ? 0 : -1;
+}
+
+
+/* Removes the device's folder and everything in it; gone already is fine. */
+static int
+bb_device_remove_files(bb_call_t *call, const char *device_id)
+{
+    char  dir[4200];
+
+    if (snprintf(dir, sizeof(dir), "%s/%s", call->conf->storage, device_id)
+        >= (int) sizeof(dir))
+    {
+        return -1;
+    }
+
+    if (nftw(dir, bb_device_remove_one, 16, FTW_DEPTH | FTW_PHYS) != 0
+        && errno != ENOENT)
+    {
+        snprintf(call->log, sizeof(call->log), "cannot remove \"%.200s\": "
+                 "%s", dir, strerror(errno));
+        return -1;
+    }
+
+    return 0;
+}
+
+
 bb_status_e
 bb_device_delete(bb_call_t *call, long long user_id, const char *device_id)
 {
@@ -480,6 +523,15 @@ bb_device_delete(bb_call_t *call, long long user_id, const char *device_id)
 
     if (!deleted) {
         return BB_ERR_NOT_FOUND;
+    }
+
+    /*
+     * The rows went with the device (ON DELETE CASCADE); the files follow.
+     * A file left behind by a failure here is an orphan for the retention
+     * pass's reconciliation, never footage shown to anyone.
+     */
+    if (bb_device_remove_files(call, device_id) != 0) {
+        return BB_ERR_STORAGE;
     }
 
     /* A device registered again starts unseen. */

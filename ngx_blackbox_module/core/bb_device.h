@@ -57,7 +57,7 @@ bb_status_e bb_device_update(bb_call_t *call, long long user_id,
     const char *device_id, const char *nickname, const char *time_zone,
     time_t now, char **json, size_t *len);
 
-/* Deletes the user's device, for good. */
+/* Deletes the user's device, its clips and their files, for good. */
 bb_status_e bb_device_delete(bb_call_t *call, long long user_id,
     const char *device_id);
 
