@@ -60,6 +60,12 @@ static ngx_http_blackbox_route_t  ngx_http_blackbox_routes[] = {
     { "/api/v1/devices/*", NGX_HTTP_DELETE, U, 0,
       ngx_http_blackbox_device_delete },
 
+    { "/api/v1/devices/*/folders", NGX_HTTP_GET, U, 0,
+      ngx_http_blackbox_folders },
+    { "/api/v1/devices/*/folders/*/clips", NGX_HTTP_GET, U, 0,
+      ngx_http_blackbox_folder_clips },
+    { "/api/v1/clips/*", NGX_HTTP_GET, U, 0, ngx_http_blackbox_clip },
+
     { "/ingest/v1/devices/*/heartbeat", NGX_HTTP_POST, D, 0,
       ngx_http_blackbox_device_heartbeat },
     { "/ingest/v1/devices/*/clips/*", NGX_HTTP_PUT, D, 2,

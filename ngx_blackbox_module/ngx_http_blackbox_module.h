@@ -13,6 +13,7 @@
 #include "bb_account.h"
 #include "bb_backfill.h"
 #include "bb_device.h"
+#include "bb_library.h"
 #include "bb_health.h"
 #include "bb_input.h"
 #include "bb_json.h"
@@ -128,6 +129,13 @@ ngx_int_t ngx_http_blackbox_device_heartbeat(ngx_http_request_t *r,
     json_t *body);
 ngx_int_t ngx_http_blackbox_device_backfill(ngx_http_request_t *r,
     json_t *body);
+
+/* ngx_http_blackbox_library.c: folders and clips. */
+
+ngx_int_t ngx_http_blackbox_folders(ngx_http_request_t *r, json_t *body);
+ngx_int_t ngx_http_blackbox_folder_clips(ngx_http_request_t *r,
+    json_t *body);
+ngx_int_t ngx_http_blackbox_clip(ngx_http_request_t *r, json_t *body);
 
 
 /* ngx_http_blackbox_thread.c: running blocking work in the thread pool. */

@@ -18,7 +18,8 @@ my @METHODS = qw(get put post delete options head patch trace);
 # token, D the key of the device named by the path's first "*"), its body
 # (0 none, 1 a JSON object, 2 a file as it is).  An entry may span lines.  A "*" is one path segment; the
 # document names it as a path parameter, after the segment before it.
-my %PARAM = (devices => 'device_id', clips => 'recorded_at');
+my %PARAM = (devices => 'device_id', folders => 'date',
+             clips => 'recorded_at', '/api/v1/clips' => 'clip_id');
 
 # The route's path as the document writes it, and its parameters' names.
 sub openapi_path {
@@ -26,7 +27,7 @@ sub openapi_path {
     my (@segs, @params);
     for my $seg (split m{/}, $path, -1) {
         if ($seg eq '*') {
-            my $name = $PARAM{ $segs[-1] // '' }
+            my $name = $PARAM{ join '/', @segs } // $PARAM{ $segs[-1] // '' }
                 or die "$API_C: name the \"*\" of $path in %PARAM";
             push @params, $name;
             $seg = "{$name}";

@@ -30,7 +30,10 @@
 #define BB_DEVICE_COLUMNS                                                    \
     "device_id, nickname, time_zone,"                                        \
     " coalesce(extract(epoch FROM last_seen_at)::bigint, -1),"               \
-    " extract(epoch FROM created_at)::bigint"
+    " extract(epoch FROM created_at)::bigint,"                               \
+    " (SELECT count(*) FROM clips c WHERE c.device_id = devices.device_id),"  \
+    " (SELECT coalesce(sum(size_bytes), 0) FROM clips c"                     \
+    "   WHERE c.device_id = devices.device_id)"
 
 
 int
@@ -207,11 +210,10 @@ bb_device_json_one(bb_json_t *j, const bb_call_t *call, PGresult *res,
     bb_json_key(j, "live", 0);
     bb_json_raw(j, live ? "true" : "false");
 
-    /* The clip library fills these in as clips arrive. */
     bb_json_key(j, "clip_count", 0);
-    bb_json_int(j, 0);
+    bb_json_raw(j, PQgetvalue(res, row, 5));
     bb_json_key(j, "bytes", 0);
-    bb_json_int(j, 0);
+    bb_json_raw(j, PQgetvalue(res, row, 6));
 
     bb_json_key(j, "time_zone", 0);
     bb_json_str(j, PQgetvalue(res, row, 2));

@@ -1,0 +1,40 @@
+/*
+ * The clip library as owners browse it: a device's day folders, a day's
+ * clips in recording order, one clip.
+ *
+ * Days follow the device's time zone (devices.time_zone): the database
+ * turns each day's bounds into instants, so a clip at 23:30 UTC is on the
+ * next day in Seoul.  Every query joins the device to its owner: another
+ * account's device, folder or clip is simply not found.
+ */
+
+#ifndef BB_LIBRARY_H
+#define BB_LIBRARY_H
+
+#include <stddef.h>
+
+#include "bb_call.h"
+
+#define BB_LIBRARY_LIMIT      100     /* clips a page, unless asked */
+#define BB_LIBRARY_LIMIT_MAX  1000
+
+/* 1 when date is a real YYYY-MM-DD date. */
+int bb_library_date_valid(const char *date);
+
+/* {"folders":[{date, clip_count, bytes, duration_s}]}, newest first. */
+bb_status_e bb_library_folders(bb_call_t *call, long long user_id,
+    const char *device_id, char **json, size_t *len);
+
+/*
+ * {"clips":[...], "next_cursor"}: up to limit clips of the day after the
+ * cursor (NULL: from the start); next_cursor is null on the last page.
+ */
+bb_status_e bb_library_clips(bb_call_t *call, long long user_id,
+    const char *device_id, const char *date, int limit, const char *cursor,
+    char **json, size_t *len);
+
+/* One clip of the user's. */
+bb_status_e bb_library_clip(bb_call_t *call, long long user_id,
+    const char *clip_id, char **json, size_t *len);
+
+#endif /* BB_LIBRARY_H */

@@ -1,0 +1,130 @@
+# The clip library as owners browse it: day folders in the device's time
+# zone, newest first; a day's clips in recording order, paged; one clip;
+# and nothing of anyone else's.
+
+use strict;
+use warnings;
+
+use lib 't/lib';
+use Blackbox::Stack;
+use File::Temp qw(tempdir);
+use Test::More;
+use Time::HiRes qw(sleep time);
+
+my $s = Blackbox::Stack->start;
+my $alice = $s->user_token('alice');
+my $bob = $s->user_token('bob');
+my $key = $s->call('POST', '/api/v1/devices',
+                   { device_id => 'cam-01', nickname => 'Front' },
+                   $alice)->{json}{device_key};
+$s->call('POST', '/api/v1/devices', { device_id => 'cam-02', nickname => 'B' },
+         $bob);
+
+my $dir = tempdir(CLEANUP => 1);
+system('ffmpeg', '-nostdin', '-loglevel', 'error', '-y', '-f', 'lavfi',
+       '-i', 'testsrc=size=320x240:rate=30:d=2', '-c:v', 'libx264',
+       '-movflags', '+faststart', "$dir/c.mp4") == 0 or die;
+my $clip = do { local (@ARGV, $/) = "$dir/c.mp4"; binmode ARGV; <> };
+
+# Five clips: three on 2026-11-25 UTC, one late that evening (already the
+# 26th in Seoul), one on the 24th.
+my @times = ('2026-11-24T10:00:00Z', '2026-11-25T04:03:00Z',
+             '2026-11-25T04:04:00Z', '2026-11-25T04:05:00Z',
+             '2026-11-25T20:00:00Z');
+for my $t (@times) {
+    my $r = $s->request('PUT', "/ingest/v1/devices/cam-01/clips/$t.mp4",
+        headers => { Authorization => "Bearer $key" }, content => $clip);
+    $r->{status} == 201 or die "back-fill of $t: $r->{status}";
+}
+
+sub get { $s->call('GET', $_[0], undef, $_[1] // $alice) }
+
+my $deadline = time + 20;
+sleep 0.2 while time < $deadline
+    && $s->psql('SELECT count(*) FROM clips') !~ /^5$/m;
+
+subtest 'folders' => sub {
+    my $r = get('/api/v1/devices/cam-01/folders');
+    is $r->{status}, 200, 'answers 200';
+    is_deeply [ map { "$_->{date}:$_->{clip_count}" } @{ $r->{json}{folders} } ],
+        [ '2026-11-25:4', '2026-11-24:1' ], 'days in UTC, newest first';
+    my ($day) = @{ $r->{json}{folders} };
+    is $day->{bytes}, 4 * length $clip, 'bytes';
+    cmp_ok abs($day->{duration_s} - 8), '<', 0.5, 'duration';
+
+    $s->call('PATCH', '/api/v1/devices/cam-01', { time_zone => 'Asia/Seoul' },
+             $alice);
+    $r = get('/api/v1/devices/cam-01/folders');
+    is_deeply [ map { "$_->{date}:$_->{clip_count}" } @{ $r->{json}{folders} } ],
+        [ '2026-11-26:1', '2026-11-25:3', '2026-11-24:1' ],
+        "the device's time zone moves 20:00 UTC to the next day";
+};
+
+subtest 'a day of clips, paged' => sub {
+    my $r = get('/api/v1/devices/cam-01/folders/2026-11-25/clips');
+    is $r->{status}, 200, 'answers 200';
+    is_deeply [ map { $_->{recorded_at} } @{ $r->{json}{clips} } ],
+        [ '2026-11-25T04:03:00Z', '2026-11-25T04:04:00Z',
+          '2026-11-25T04:05:00Z' ], 'in recording order';
+    is $r->{json}{next_cursor}, undef, 'one page';
+    my $c = $r->{json}{clips}[0];
+    is $c->{device_id}, 'cam-01', 'device_id';
+    is $c->{video_codec}, 'h264', 'video_codec';
+    is "$c->{width}x$c->{height}", '320x240', 'size';
+    is $c->{audio_codec}, undef, 'no audio';
+    is $c->{size_bytes}, length $clip, 'size_bytes';
+    like $c->{clip_id}, qr/^\d+$/, 'clip_id';
+
+    $r = get('/api/v1/devices/cam-01/folders/2026-11-25/clips?limit=2');
+    is scalar @{ $r->{json}{clips} }, 2, 'limit 2: two clips';
+    ok my $cursor = $r->{json}{next_cursor}, 'and a cursor';
+    $r = get("/api/v1/devices/cam-01/folders/2026-11-25/clips?limit=2&cursor=$cursor");
+    is_deeply [ map { $_->{recorded_at} } @{ $r->{json}{clips} } ],
+        [ '2026-11-25T04:05:00Z' ], 'the next page';
+    is $r->{json}{next_cursor}, undef, 'the last';
+
+    is_deeply get('/api/v1/devices/cam-01/folders/2026-01-01/clips')->{json},
+        { clips => [], next_cursor => undef }, 'an empty day: an empty list';
+
+    my $one = get("/api/v1/clips/$c->{clip_id}");
+    is $one->{status}, 200, 'one clip: 200';
+    is_deeply $one->{json}, $c, 'the same clip';
+
+    for my $q ('limit=0', 'limit=1001', 'limit=x', 'cursor=abc',
+               'cursor=-1') {
+        is get("/api/v1/devices/cam-01/folders/2026-11-25/clips?$q")
+            ->{status}, 400, "$q: 400";
+    }
+};
+
+subtest "the device's totals" => sub {
+    my $d = get('/api/v1/devices/cam-01')->{json};
+    is $d->{clip_count}, 5, 'clip_count';
+    is $d->{bytes}, 5 * length $clip, 'bytes';
+};
+
+subtest 'nothing of anyone else' => sub {
+    my $c = get('/api/v1/devices/cam-01/folders/2026-11-25/clips')
+        ->{json}{clips}[0];
+    for my $path ('/api/v1/devices/cam-01/folders',
+                  '/api/v1/devices/cam-01/folders/2026-11-25/clips',
+                  "/api/v1/clips/$c->{clip_id}") {
+        my $r = get($path, $bob);
+        is $r->{status}, 404, "bob: $path: 404";
+        is $r->{json}{error}, 'not_found', 'not_found';
+    }
+    is_deeply get('/api/v1/devices/cam-02/folders', $bob)->{json},
+        { folders => [] }, "bob's own device: no folders";
+    for my $path ('/api/v1/devices/cam-01/folders/2026-02-30/clips',
+                  '/api/v1/devices/cam-01/folders/26-11-25/clips',
+                  '/api/v1/devices/cam-01/folders/..%2f..%2fetc/clips',
+                  '/api/v1/devices/a/folders',
+                  '/api/v1/clips/abc', '/api/v1/clips/-1',
+                  '/api/v1/clips/99999999999999999999',
+                  '/api/v1/clips/999999') {
+        is get($path)->{status}, 404, "$path: 404";
+    }
+};
+
+$s->stop;
+done_testing;
