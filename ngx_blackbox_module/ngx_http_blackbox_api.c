@@ -65,6 +65,8 @@ static ngx_http_blackbox_route_t  ngx_http_blackbox_routes[] = {
     { "/api/v1/devices/*/folders/*/clips", NGX_HTTP_GET, U, 0,
       ngx_http_blackbox_folder_clips },
     { "/api/v1/clips/*", NGX_HTTP_GET, U, 0, ngx_http_blackbox_clip },
+    { "/api/v1/clips/*/download", NGX_HTTP_GET, U, 0,
+      ngx_http_blackbox_clip_download },
 
     { "/ingest/v1/devices/*/heartbeat", NGX_HTTP_POST, D, 0,
       ngx_http_blackbox_device_heartbeat },

@@ -11,7 +11,8 @@
 typedef enum {
     NGX_HTTP_BLACKBOX_FOLDERS,
     NGX_HTTP_BLACKBOX_CLIPS,
-    NGX_HTTP_BLACKBOX_CLIP
+    NGX_HTTP_BLACKBOX_CLIP,
+    NGX_HTTP_BLACKBOX_DOWNLOAD
 } ngx_http_blackbox_library_op_e;
 
 
@@ -25,6 +26,8 @@ typedef struct {
     const char                      *cursor;     /* NULL: the first page */
     char                            *json;       /* malloc'd by the core */
     size_t                           len;
+    char                             path[160];  /* download: the file */
+    char                             name[160];  /* and its name */
 } ngx_http_blackbox_library_job_t;
 
 
@@ -94,7 +97,7 @@ ngx_http_blackbox_library_call(ngx_http_request_t *r,
     l->limit = BB_LIBRARY_LIMIT;
     ngx_http_blackbox_call_init(r, &l->call);
 
-    if (op == NGX_HTTP_BLACKBOX_CLIP
+    if (op == NGX_HTTP_BLACKBOX_CLIP || op == NGX_HTTP_BLACKBOX_DOWNLOAD
         ? !ngx_http_blackbox_digits(l->args[0], 18)
         : !bb_device_id_valid(l->args[0])
           || (op == NGX_HTTP_BLACKBOX_CLIPS
@@ -149,6 +152,13 @@ ngx_http_blackbox_clip(ngx_http_request_t *r, json_t *body)
 }
 
 
+ngx_int_t
+ngx_http_blackbox_clip_download(ngx_http_request_t *r, json_t *body)
+{
+    return ngx_http_blackbox_library_call(r, NGX_HTTP_BLACKBOX_DOWNLOAD);
+}
+
+
 /* In a pool thread. */
 static void
 ngx_http_blackbox_library_run(void *data)
@@ -172,7 +182,53 @@ ngx_http_blackbox_library_run(void *data)
         l->status = bb_library_clip(&l->call, l->user_id, l->args[0],
                                     &l->json, &l->len);
         break;
+
+    case NGX_HTTP_BLACKBOX_DOWNLOAD:
+        l->status = bb_library_clip_file(&l->call, l->user_id, l->args[0],
+                                         l->path, l->name);
+        break;
     }
+}
+
+
+/*
+ * Hands the clip to nginx itself: an internal redirect to the storage
+ * location (internal, alias of the storage folder), whose static handler
+ * sends the file with sendfile, byte ranges and HEAD.  The path came from
+ * the clip's own row, never from the request.
+ */
+static ngx_int_t
+ngx_http_blackbox_library_send_file(ngx_http_request_t *r,
+    ngx_http_blackbox_library_job_t *l)
+{
+    u_char     *p, *disposition;
+    size_t      len;
+    ngx_str_t   uri;
+
+    len = sizeof("/_storage/") - 1 + ngx_strlen(l->path);
+
+    uri.data = ngx_pnalloc(r->pool, len);
+    disposition = ngx_pnalloc(r->pool, sizeof("attachment; filename=\"\"")
+                                       + ngx_strlen(l->name));
+    if (uri.data == NULL || disposition == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    uri.len = ngx_sprintf(uri.data, "/_storage/%s", l->path) - uri.data;
+
+    /* The name is a device id, digits, "-" and "_": nothing to quote. */
+    p = ngx_sprintf(disposition, "attachment; filename=\"%s\"", l->name);
+    *p = '\0';
+
+    if (ngx_http_blackbox_add_header(r, "Content-Disposition",
+                                     (char *) disposition) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    (void) ngx_http_internal_redirect(r, &uri, NULL);
+
+    return NGX_DONE;
 }
 
 
@@ -185,6 +241,10 @@ ngx_http_blackbox_library_done(ngx_http_request_t *r, void *data)
 
     if (l->status != BB_OK) {
         return ngx_http_blackbox_send_status(r, l->status, l->call.log, 0);
+    }
+
+    if (l->op == NGX_HTTP_BLACKBOX_DOWNLOAD) {
+        return ngx_http_blackbox_library_send_file(r, l);
     }
 
     json = ngx_pnalloc(r->pool, l->len);

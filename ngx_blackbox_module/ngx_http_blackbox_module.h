@@ -136,6 +136,8 @@ ngx_int_t ngx_http_blackbox_folders(ngx_http_request_t *r, json_t *body);
 ngx_int_t ngx_http_blackbox_folder_clips(ngx_http_request_t *r,
     json_t *body);
 ngx_int_t ngx_http_blackbox_clip(ngx_http_request_t *r, json_t *body);
+ngx_int_t ngx_http_blackbox_clip_download(ngx_http_request_t *r,
+    json_t *body);
 
 
 /* ngx_http_blackbox_thread.c: running blocking work in the thread pool. */

@@ -103,6 +103,35 @@ subtest "the device's totals" => sub {
     is $d->{bytes}, 5 * length $clip, 'bytes';
 };
 
+subtest 'download' => sub {
+    my $c = get('/api/v1/devices/cam-01/folders/2026-11-25/clips')
+        ->{json}{clips}[0];
+    my $url = "/api/v1/clips/$c->{clip_id}/download";
+    my %auth = (headers => { Authorization => "Bearer $alice" });
+    my $r = $s->request('GET', $url, %auth);
+    is $r->{status}, 200, 'answers 200';
+    is $r->{headers}{'content-type'}, 'video/mp4', 'video/mp4';
+    is $r->{headers}{'content-disposition'},
+        'attachment; filename="cam-01_2026-11-25_130300.mp4"',
+        "named by device and time, in the device's zone";
+    ok $r->{content} eq $clip, 'the very file';
+
+    $r = $s->request('GET', $url, headers => { %{ $auth{headers} },
+                                              Range => 'bytes=100-199' });
+    is $r->{status}, 206, 'a byte range: 206';
+    is length $r->{content}, 100, 'of 100 bytes';
+    ok $r->{content} eq substr($clip, 100, 100), 'the right ones';
+
+    $r = $s->request('HEAD', $url, %auth);
+    is $r->{status}, 200, 'HEAD: 200';
+    is $r->{headers}{'content-length'}, length $clip, 'with its length';
+
+    is get($url, $bob)->{status}, 404, "bob cannot download alice's clip";
+    is $s->request('GET', $url)->{status}, 401, 'nor can nobody';
+    is $s->request('GET', '/_storage/cam-01/2026-11-25/040300.mp4')
+        ->{status}, 404, 'the storage is not served directly';
+};
+
 subtest 'nothing of anyone else' => sub {
     my $c = get('/api/v1/devices/cam-01/folders/2026-11-25/clips')
         ->{json}{clips}[0];

@@ -330,3 +330,42 @@ bb_library_clip(bb_call_t *call, long long user_id, const char *clip_id,
         " WHERE d.user_id = $1 AND c.clip_id = $2::bigint",
         2, params, BB_LIBRARY_CLIP, 1, json, len);
 }
+
+
+bb_status_e
+bb_library_clip_file(bb_call_t *call, long long user_id, const char *clip_id,
+    char *path, char *name)
+{
+    char          uid[24];
+    PGresult     *res;
+    bb_pg_err_t   err;
+    const char   *params[2];
+
+    snprintf(uid, sizeof(uid), "%lld", user_id);
+    params[0] = uid;
+    params[1] = clip_id;
+
+    res = bb_call_sql(call,
+        "SELECT c.path, c.device_id || '_' ||"
+        "       to_char(c.recorded_at AT TIME ZONE d.time_zone,"
+        "               'YYYY-MM-DD_HH24MISS') || '.mp4'"
+        " FROM clips c JOIN devices d ON d.device_id = c.device_id"
+        " WHERE d.user_id = $1 AND c.clip_id = $2::bigint",
+        2, params, &err);
+    if (res == NULL) {
+        return BB_ERR_UNAVAILABLE;
+    }
+
+    if (PQntuples(res) != 1 || PQgetlength(res, 0, 0) >= 160
+        || PQgetlength(res, 0, 1) >= 160)
+    {
+        PQclear(res);
+        return BB_ERR_NOT_FOUND;
+    }
+
+    strcpy(path, PQgetvalue(res, 0, 0));
+    strcpy(name, PQgetvalue(res, 0, 1));
+    PQclear(res);
+
+    return BB_OK;
+}

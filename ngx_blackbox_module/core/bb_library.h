@@ -37,4 +37,12 @@ bb_status_e bb_library_clips(bb_call_t *call, long long user_id,
 bb_status_e bb_library_clip(bb_call_t *call, long long user_id,
     const char *clip_id, char **json, size_t *len);
 
+/*
+ * Where one of the user's clips is (relative to the storage), and the name
+ * a download should take: "<device_id>_<YYYY-MM-DD>_<HHMMSS>.mp4" in the
+ * device's time zone.  path and name are at least 160 bytes.
+ */
+bb_status_e bb_library_clip_file(bb_call_t *call, long long user_id,
+    const char *clip_id, char *path, char *name);
+
 #endif /* BB_LIBRARY_H */
