@@ -343,9 +343,8 @@ ngx_http_blackbox_device_done(ngx_http_request_t *r, void *data)
 {
     ngx_http_blackbox_device_job_t  *d = data;
 
-    size_t      len;
-    u_char     *json;
-    ngx_uint_t  status;
+    size_t   len;
+    u_char  *json;
 
     if (d->status != BB_OK) {
         free(d->json);
@@ -384,25 +383,17 @@ ngx_http_blackbox_device_done(ngx_http_request_t *r, void *data)
                                            json, len);
     }
 
-    if (d->op == NGX_HTTP_BLACKBOX_DEVICE_CREATE) {
-        json = ngx_http_blackbox_device_with_key(r, d, &len);
-        status = NGX_HTTP_CREATED;
-
-    } else {
-        json = ngx_pnalloc(r->pool, d->len);
-        if (json != NULL) {
-            ngx_memcpy(json, d->json, d->len);
-        }
-
-        len = d->len;
-        status = NGX_HTTP_OK;
+    if (d->op != NGX_HTTP_BLACKBOX_DEVICE_CREATE) {
+        return ngx_http_blackbox_send_core_json(r, NGX_HTTP_OK, d->json,
+                                                d->len);
     }
 
+    json = ngx_http_blackbox_device_with_key(r, d, &len);
     free(d->json);
 
     if (json == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_http_blackbox_send_json(r, status, json, len);
+    return ngx_http_blackbox_send_json(r, NGX_HTTP_CREATED, json, len);
 }

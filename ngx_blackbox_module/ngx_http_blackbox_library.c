@@ -237,8 +237,6 @@ ngx_http_blackbox_library_done(ngx_http_request_t *r, void *data)
 {
     ngx_http_blackbox_library_job_t  *l = data;
 
-    u_char  *json;
-
     if (l->status != BB_OK) {
         return ngx_http_blackbox_send_status(r, l->status, l->call.log, 0);
     }
@@ -247,16 +245,5 @@ ngx_http_blackbox_library_done(ngx_http_request_t *r, void *data)
         return ngx_http_blackbox_library_send_file(r, l);
     }
 
-    json = ngx_pnalloc(r->pool, l->len);
-    if (json != NULL) {
-        ngx_memcpy(json, l->json, l->len);
-    }
-
-    free(l->json);
-
-    if (json == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_blackbox_send_json(r, NGX_HTTP_OK, json, l->len);
+    return ngx_http_blackbox_send_core_json(r, NGX_HTTP_OK, l->json, l->len);
 }

@@ -176,6 +176,8 @@ ngx_int_t ngx_http_blackbox_add_header(ngx_http_request_t *r,
     const char *key, const char *value);
 ngx_int_t ngx_http_blackbox_send_json(ngx_http_request_t *r,
     ngx_uint_t status, u_char *json, size_t len);
+ngx_int_t ngx_http_blackbox_send_core_json(ngx_http_request_t *r,
+    ngx_uint_t status, char *json, size_t len);
 ngx_int_t ngx_http_blackbox_send_error(ngx_http_request_t *r,
     ngx_uint_t status, const char *code, const char *message);
 ngx_int_t ngx_http_blackbox_send_problems(ngx_http_request_t *r,

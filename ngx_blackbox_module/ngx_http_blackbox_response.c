@@ -157,6 +157,32 @@ ngx_http_blackbox_error_json(bb_json_t *j, const char *code,
 }
 
 
+/*
+ * Sends JSON the core built with malloc(): copied into the request's pool
+ * (the buffer must outlive this call, as output may wait on the client)
+ * and freed here, whatever happens.
+ */
+ngx_int_t
+ngx_http_blackbox_send_core_json(ngx_http_request_t *r, ngx_uint_t status,
+    char *json, size_t len)
+{
+    u_char  *copy;
+
+    copy = ngx_pnalloc(r->pool, len);
+    if (copy != NULL) {
+        ngx_memcpy(copy, json, len);
+    }
+
+    free(json);
+
+    if (copy == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_blackbox_send_json(r, status, copy, len);
+}
+
+
 ngx_int_t
 ngx_http_blackbox_send_error(ngx_http_request_t *r, ngx_uint_t status,
     const char *code, const char *message)
