@@ -18,6 +18,8 @@ typedef struct {
     bb_call_t                 call;
     ngx_http_blackbox_ctx_t  *ctx;
     const char               *device_key;   /* for device calls */
+    const char               *storage;      /* for a file body: is */
+    long long                 body_bytes;   /* there room for it? */
 } ngx_http_blackbox_access_job_t;
 
 
@@ -145,6 +147,9 @@ ngx_http_blackbox_access_handler(ngx_http_request_t *r)
     aj = job->data;
     aj->ctx = ctx;
     aj->device_key = token;
+    aj->storage = (char *) bmcf->health.storage;
+    aj->body_bytes = r->headers_in.content_length_n > 0
+                     ? r->headers_in.content_length_n : 0;
     ngx_http_blackbox_call_init(r, &aj->call);
 
     job->run = ngx_http_blackbox_access_run;
@@ -160,7 +165,10 @@ ngx_http_blackbox_access_handler(ngx_http_request_t *r)
 }
 
 
-/* In a pool thread: is the token revoked, is the device's key right? */
+/*
+ * In a pool thread: is the token revoked, is the device's key right?  And
+ * before a device's file is read in, is there room for it?
+ */
 static void
 ngx_http_blackbox_access_run(void *data)
 {
@@ -170,6 +178,15 @@ ngx_http_blackbox_access_run(void *data)
                       ? bb_device_auth(&aj->call, aj->ctx->args[0],
                                        aj->device_key)
                       : bb_account_token_check(&aj->call, &aj->ctx->claims);
+
+    if (aj->ctx->access == BB_OK
+        && aj->ctx->route->body == NGX_HTTP_BLACKBOX_BODY_FILE
+        && !bb_storage_room(aj->storage, aj->body_bytes, aj->call.log,
+                            sizeof(aj->call.log)))
+    {
+        aj->ctx->access = BB_ERR_STORAGE;
+    }
+
     aj->ctx->why = aj->call.log;
     aj->ctx->checked = 1;
 }

@@ -516,10 +516,7 @@ ngx_http_blackbox_account_done(ngx_http_request_t *r, void *data)
 
     case NGX_HTTP_BLACKBOX_LOGOUT:
     case NGX_HTTP_BLACKBOX_ME_PASSWORD:
-        r->header_only = 1;
-        r->headers_out.status = NGX_HTTP_NO_CONTENT;
-        r->headers_out.content_length_n = 0;
-        return ngx_http_send_header(r);
+        return ngx_http_blackbox_send_no_content(r);
 
     default:
         return ngx_http_blackbox_account_json(r, NGX_HTTP_OK, a);

@@ -62,9 +62,21 @@ static ngx_http_blackbox_route_t  ngx_http_blackbox_routes[] = {
 
     { "/api/v1/devices/*/folders", NGX_HTTP_GET, U, 0,
       ngx_http_blackbox_folders },
+    { "/api/v1/devices/*/folders/*", NGX_HTTP_DELETE, U, 0,
+      ngx_http_blackbox_folder_delete },
+    { "/api/v1/devices/*/folders/*", NGX_HTTP_PATCH, U, 0,
+      ngx_http_blackbox_folder_rename },
+    { "/api/v1/devices/*/folders/*", NGX_HTTP_PUT, U, 0,
+      ngx_http_blackbox_folder_rename },
     { "/api/v1/devices/*/folders/*/clips", NGX_HTTP_GET, U, 0,
       ngx_http_blackbox_folder_clips },
     { "/api/v1/clips/*", NGX_HTTP_GET, U, 0, ngx_http_blackbox_clip },
+    { "/api/v1/clips/*", NGX_HTTP_DELETE, U, 0,
+      ngx_http_blackbox_clip_delete },
+    { "/api/v1/clips/*", NGX_HTTP_PATCH, U, 0,
+      ngx_http_blackbox_clip_rename },
+    { "/api/v1/clips/*", NGX_HTTP_PUT, U, 0,
+      ngx_http_blackbox_clip_rename },
     { "/api/v1/clips/*/download", NGX_HTTP_GET, U, 0,
       ngx_http_blackbox_clip_download },
 
@@ -72,6 +84,8 @@ static ngx_http_blackbox_route_t  ngx_http_blackbox_routes[] = {
       ngx_http_blackbox_device_heartbeat },
     { "/ingest/v1/devices/*/clips/*", NGX_HTTP_PUT, D, 2,
       ngx_http_blackbox_device_backfill },
+    { "/ingest/v1/devices/*/coverage", NGX_HTTP_GET, D, 0,
+      ngx_http_blackbox_device_coverage },
 
     { NULL, 0, 0, 0, NULL }
 };

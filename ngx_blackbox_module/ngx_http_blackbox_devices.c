@@ -355,10 +355,7 @@ ngx_http_blackbox_device_done(ngx_http_request_t *r, void *data)
     if (d->op == NGX_HTTP_BLACKBOX_DEVICE_DELETE
         || d->op == NGX_HTTP_BLACKBOX_DEVICE_HEARTBEAT)
     {
-        r->header_only = 1;
-        r->headers_out.status = NGX_HTTP_NO_CONTENT;
-        r->headers_out.content_length_n = 0;
-        return ngx_http_send_header(r);
+        return ngx_http_blackbox_send_no_content(r);
     }
 
     if (d->op == NGX_HTTP_BLACKBOX_DEVICE_BACKFILL) {

@@ -1,8 +1,10 @@
 /*
- * The clip library as owners browse it: a device's day folders, a day's
- * clips, one clip.  Path and query values are checked here (a malformed id
- * or date names nothing: 404; a malformed limit or cursor is the caller's
- * mistake: 400); the queries run in the thread pool (core/bb_library.c).
+ * The clip library: as owners browse it (a device's day folders, a day's
+ * clips, one clip, its download; deleting a clip or a day) and as a device
+ * sees it (the time it has covered already).  Path and query values are
+ * checked here (a malformed id or date names nothing: 404; a malformed
+ * query value is the caller's mistake: 400); the queries run in the thread
+ * pool (core/bb_library.c).
  */
 
 #include "ngx_http_blackbox_module.h"
@@ -12,8 +14,17 @@ typedef enum {
     NGX_HTTP_BLACKBOX_FOLDERS,
     NGX_HTTP_BLACKBOX_CLIPS,
     NGX_HTTP_BLACKBOX_CLIP,
-    NGX_HTTP_BLACKBOX_DOWNLOAD
+    NGX_HTTP_BLACKBOX_DOWNLOAD,
+    NGX_HTTP_BLACKBOX_CLIP_DELETE,
+    NGX_HTTP_BLACKBOX_FOLDER_DELETE,
+    NGX_HTTP_BLACKBOX_CLIP_RENAME,      /* refused, once it is found */
+    NGX_HTTP_BLACKBOX_FOLDER_RENAME,
+    NGX_HTTP_BLACKBOX_COVERAGE
 } ngx_http_blackbox_library_op_e;
+
+/* A device asks for at most this much coverage at once: 31 days. */
+#define NGX_HTTP_BLACKBOX_COVERAGE_MAX_MS  (31LL * 86400 * 1000)
+#define NGX_HTTP_BLACKBOX_COVERAGE_MS      (30LL * 86400 * 1000)
 
 
 typedef struct {
@@ -24,6 +35,8 @@ typedef struct {
     const char                      *args[2];
     int                              limit;
     const char                      *cursor;     /* NULL: the first page */
+    long long                        from_ms;    /* coverage window */
+    long long                        to_ms;
     char                            *json;       /* malloc'd by the core */
     size_t                           len;
     char                             path[160];  /* download: the file */
@@ -48,11 +61,14 @@ ngx_http_blackbox_digits(const char *s, size_t max)
 }
 
 
-/* The query argument name as a C string, or NULL when absent. */
+/*
+ * The query argument name, %-decoded, as a C string; NULL when absent.  A
+ * value holding a NUL byte comes back empty, which no check accepts.
+ */
 static char *
 ngx_http_blackbox_query_arg(ngx_http_request_t *r, const char *name)
 {
-    u_char     *p;
+    u_char     *p, *src;
     ngx_str_t   value;
 
     if (ngx_http_arg(r, (u_char *) name, ngx_strlen(name), &value)
@@ -66,9 +82,76 @@ ngx_http_blackbox_query_arg(ngx_http_request_t *r, const char *name)
         return NULL;
     }
 
-    *ngx_cpymem(p, value.data, value.len) = '\0';
+    src = value.data;
+    value.data = p;
+    ngx_unescape_uri(&p, &src, value.len, 0);
+    *p = '\0';
 
-    return (char *) p;
+    if (ngx_strlen(value.data) != (size_t) (p - value.data)) {
+        value.data[0] = '\0';
+    }
+
+    return (char *) value.data;
+}
+
+
+/*
+ * The coverage window from the from= and to= arguments (RFC 3339): to
+ * defaults to now, from to 30 days before to.  400 when either is
+ * malformed, from is not before to, or the window is over 31 days.
+ */
+static ngx_int_t
+ngx_http_blackbox_coverage_window(ngx_http_request_t *r,
+    ngx_http_blackbox_library_job_t *l)
+{
+    char  *from, *to;
+
+    from = ngx_http_blackbox_query_arg(r, "from");
+    to = ngx_http_blackbox_query_arg(r, "to");
+
+    l->to_ms = (long long) ngx_time() * 1000;
+
+    if (to != NULL && bb_time_parse(to, &l->to_ms) != 0) {
+        return NGX_ERROR;
+    }
+
+    l->from_ms = l->to_ms - NGX_HTTP_BLACKBOX_COVERAGE_MS;
+
+    if (from != NULL && bb_time_parse(from, &l->from_ms) != 0) {
+        return NGX_ERROR;
+    }
+
+    if (l->from_ms >= l->to_ms
+        || l->to_ms - l->from_ms > NGX_HTTP_BLACKBOX_COVERAGE_MAX_MS)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* 1 when the path's values can name something of op's kind. */
+static ngx_int_t
+ngx_http_blackbox_library_args_valid(ngx_http_blackbox_library_op_e op,
+    const char **args)
+{
+    switch (op) {
+
+    case NGX_HTTP_BLACKBOX_CLIP:
+    case NGX_HTTP_BLACKBOX_DOWNLOAD:
+    case NGX_HTTP_BLACKBOX_CLIP_DELETE:
+    case NGX_HTTP_BLACKBOX_CLIP_RENAME:
+        return ngx_http_blackbox_digits(args[0], 18);
+
+    case NGX_HTTP_BLACKBOX_CLIPS:
+    case NGX_HTTP_BLACKBOX_FOLDER_DELETE:
+    case NGX_HTTP_BLACKBOX_FOLDER_RENAME:
+        return bb_device_id_valid(args[0]) && bb_library_date_valid(args[1]);
+
+    default:
+        return bb_device_id_valid(args[0]);
+    }
 }
 
 
@@ -97,13 +180,17 @@ ngx_http_blackbox_library_call(ngx_http_request_t *r,
     l->limit = BB_LIBRARY_LIMIT;
     ngx_http_blackbox_call_init(r, &l->call);
 
-    if (op == NGX_HTTP_BLACKBOX_CLIP || op == NGX_HTTP_BLACKBOX_DOWNLOAD
-        ? !ngx_http_blackbox_digits(l->args[0], 18)
-        : !bb_device_id_valid(l->args[0])
-          || (op == NGX_HTTP_BLACKBOX_CLIPS
-              && !bb_library_date_valid(l->args[1])))
-    {
+    if (!ngx_http_blackbox_library_args_valid(op, l->args)) {
         return ngx_http_blackbox_send_status(r, BB_ERR_NOT_FOUND, NULL, 0);
+    }
+
+    if (op == NGX_HTTP_BLACKBOX_COVERAGE
+        && ngx_http_blackbox_coverage_window(r, l) != NGX_OK)
+    {
+        return ngx_http_blackbox_send_error(r, NGX_HTTP_BAD_REQUEST,
+                   "invalid_query",
+                   "from and to are RFC 3339 times, from before to, at "
+                   "most 31 days apart.");
     }
 
     if (op == NGX_HTTP_BLACKBOX_CLIPS) {
@@ -159,6 +246,49 @@ ngx_http_blackbox_clip_download(ngx_http_request_t *r, json_t *body)
 }
 
 
+ngx_int_t
+ngx_http_blackbox_clip_delete(ngx_http_request_t *r, json_t *body)
+{
+    return ngx_http_blackbox_library_call(r, NGX_HTTP_BLACKBOX_CLIP_DELETE);
+}
+
+
+ngx_int_t
+ngx_http_blackbox_folder_delete(ngx_http_request_t *r, json_t *body)
+{
+    return ngx_http_blackbox_library_call(r,
+                                          NGX_HTTP_BLACKBOX_FOLDER_DELETE);
+}
+
+
+/*
+ * PATCH or PUT on a clip or a folder: footage keeps the name its time
+ * gives it.  Someone else's clip or folder is still not found (404), so
+ * that the answer says nothing about what others hold.
+ */
+ngx_int_t
+ngx_http_blackbox_clip_rename(ngx_http_request_t *r, json_t *body)
+{
+    return ngx_http_blackbox_library_call(r, NGX_HTTP_BLACKBOX_CLIP_RENAME);
+}
+
+
+ngx_int_t
+ngx_http_blackbox_folder_rename(ngx_http_request_t *r, json_t *body)
+{
+    return ngx_http_blackbox_library_call(r,
+                                          NGX_HTTP_BLACKBOX_FOLDER_RENAME);
+}
+
+
+/* GET /ingest/v1/devices/{device_id}/coverage: the key was checked. */
+ngx_int_t
+ngx_http_blackbox_device_coverage(ngx_http_request_t *r, json_t *body)
+{
+    return ngx_http_blackbox_library_call(r, NGX_HTTP_BLACKBOX_COVERAGE);
+}
+
+
 /* In a pool thread. */
 static void
 ngx_http_blackbox_library_run(void *data)
@@ -186,6 +316,31 @@ ngx_http_blackbox_library_run(void *data)
     case NGX_HTTP_BLACKBOX_DOWNLOAD:
         l->status = bb_library_clip_file(&l->call, l->user_id, l->args[0],
                                          l->path, l->name);
+        break;
+
+    case NGX_HTTP_BLACKBOX_CLIP_DELETE:
+        l->status = bb_library_clip_delete(&l->call, l->user_id,
+                                           l->args[0]);
+        break;
+
+    case NGX_HTTP_BLACKBOX_FOLDER_DELETE:
+        l->status = bb_library_folder_delete(&l->call, l->user_id,
+                                             l->args[0], l->args[1]);
+        break;
+
+    case NGX_HTTP_BLACKBOX_CLIP_RENAME:
+        l->status = bb_library_clip_file(&l->call, l->user_id, l->args[0],
+                                         l->path, l->name);
+        break;
+
+    case NGX_HTTP_BLACKBOX_FOLDER_RENAME:
+        l->status = bb_library_folder_held(&l->call, l->user_id, l->args[0],
+                                           l->args[1]);
+        break;
+
+    case NGX_HTTP_BLACKBOX_COVERAGE:
+        l->status = bb_library_coverage(&l->call, l->args[0], l->from_ms,
+                                        l->to_ms, &l->json, &l->len);
         break;
     }
 }
@@ -241,8 +396,32 @@ ngx_http_blackbox_library_done(ngx_http_request_t *r, void *data)
         return ngx_http_blackbox_send_status(r, l->status, l->call.log, 0);
     }
 
-    if (l->op == NGX_HTTP_BLACKBOX_DOWNLOAD) {
+    switch (l->op) {
+
+    case NGX_HTTP_BLACKBOX_DOWNLOAD:
         return ngx_http_blackbox_library_send_file(r, l);
+
+    case NGX_HTTP_BLACKBOX_CLIP_DELETE:
+    case NGX_HTTP_BLACKBOX_FOLDER_DELETE:
+        return ngx_http_blackbox_send_no_content(r);
+
+    case NGX_HTTP_BLACKBOX_CLIP_RENAME:
+    case NGX_HTTP_BLACKBOX_FOLDER_RENAME:
+        if (ngx_http_blackbox_add_header(r, "Allow",
+                l->op == NGX_HTTP_BLACKBOX_CLIP_RENAME ? "GET, HEAD, DELETE"
+                                                       : "DELETE")
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_blackbox_send_error(r, NGX_HTTP_NOT_ALLOWED,
+                   "rename_not_supported",
+                   "Clips and day folders are named by their recording "
+                   "time and cannot be renamed.");
+
+    default:
+        break;
     }
 
     return ngx_http_blackbox_send_core_json(r, NGX_HTTP_OK, l->json, l->len);

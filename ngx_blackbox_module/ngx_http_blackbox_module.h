@@ -18,6 +18,8 @@
 #include "bb_input.h"
 #include "bb_json.h"
 #include "bb_status.h"
+#include "bb_storage.h"
+#include "bb_time.h"
 #include "bb_validate.h"
 
 #if !(NGX_THREADS)
@@ -136,6 +138,14 @@ ngx_int_t ngx_http_blackbox_folders(ngx_http_request_t *r, json_t *body);
 ngx_int_t ngx_http_blackbox_folder_clips(ngx_http_request_t *r,
     json_t *body);
 ngx_int_t ngx_http_blackbox_clip(ngx_http_request_t *r, json_t *body);
+ngx_int_t ngx_http_blackbox_clip_delete(ngx_http_request_t *r, json_t *body);
+ngx_int_t ngx_http_blackbox_clip_rename(ngx_http_request_t *r, json_t *body);
+ngx_int_t ngx_http_blackbox_folder_delete(ngx_http_request_t *r,
+    json_t *body);
+ngx_int_t ngx_http_blackbox_folder_rename(ngx_http_request_t *r,
+    json_t *body);
+ngx_int_t ngx_http_blackbox_device_coverage(ngx_http_request_t *r,
+    json_t *body);
 ngx_int_t ngx_http_blackbox_clip_download(ngx_http_request_t *r,
     json_t *body);
 
@@ -176,6 +186,7 @@ ngx_int_t ngx_http_blackbox_add_header(ngx_http_request_t *r,
     const char *key, const char *value);
 ngx_int_t ngx_http_blackbox_send_json(ngx_http_request_t *r,
     ngx_uint_t status, u_char *json, size_t len);
+ngx_int_t ngx_http_blackbox_send_no_content(ngx_http_request_t *r);
 ngx_int_t ngx_http_blackbox_send_core_json(ngx_http_request_t *r,
     ngx_uint_t status, char *json, size_t len);
 ngx_int_t ngx_http_blackbox_send_error(ngx_http_request_t *r,

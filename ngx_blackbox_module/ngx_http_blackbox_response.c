@@ -81,6 +81,18 @@ ngx_http_blackbox_add_header(ngx_http_request_t *r, const char *key,
 }
 
 
+/* 204: done, nothing to say. */
+ngx_int_t
+ngx_http_blackbox_send_no_content(ngx_http_request_t *r)
+{
+    r->header_only = 1;
+    r->headers_out.status = NGX_HTTP_NO_CONTENT;
+    r->headers_out.content_length_n = 0;
+
+    return ngx_http_send_header(r);
+}
+
+
 /*
  * Sends json as the whole answer.  Returns what the caller hands on to
  * ngx_http_finalize_request.  Answers are about the caller's own state, so

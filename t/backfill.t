@@ -34,6 +34,11 @@ sub clip {
     return $file;
 }
 
+# Whatever a test mounted goes, even when it dies, before the temp folders.
+my @mounts;
+sub unmount { system('umount', '-l', shift @mounts) while @mounts }
+END { unmount() }
+
 sub slurp { my ($f) = @_; local (@ARGV, $/) = $f; binmode ARGV; <> }
 
 sub put {
@@ -155,6 +160,40 @@ subtest 'Redis down: not acknowledged, so the device keeps it' => sub {
     ok $r->{status} == 201 || $r->{status} == 200, 'sent again: stored';
     my @rows = wait_rows(2);
     like $rows[1] // '', qr{cam-01/2026-11-25/070000\.mp4$}, 'and indexed';
+};
+
+subtest 'disk full: 507, nothing half-written' => sub {
+    # A full disk, for real: a small tmpfs over the storage, filled up.
+    # Mounting needs root; elsewhere this case cannot be made.
+    plan skip_all => 'mounting a tmpfs needs root' if $> != 0;
+    my $full = "$dir/full";
+    mkdir $full or die;
+    system('mount', '-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', $full) == 0
+        or plan skip_all => 'cannot mount a tmpfs here';
+    my $uid = (stat $storage)[4];
+    my $gid = (stat $storage)[5];
+    mkdir "$full/$_" for '.incoming', 'cam-01';
+    chown $uid, $gid, $full, "$full/.incoming", "$full/cam-01";
+    @mounts = ($full);
+    system('mount', '--bind', $full, $storage) == 0 or die 'bind mount';
+    unshift @mounts, $storage;
+    system("dd if=/dev/zero of=$full/filler bs=64k 2>/dev/null");
+
+    my $r = put('cam-01', '2026-11-25T09:00:00Z.mp4', $short, $key);
+    is $r->{status}, 507, 'a clip for a full disk: 507';
+    is $r->{json}{error}, 'storage_full', 'storage_full';
+    opendir my $d, "$full/.incoming" or die;
+    is_deeply [ grep { !/^\.\.?$/ } readdir $d ], [],
+        'no spooled body left behind';
+    closedir $d;
+    ok !-e "$full/cam-01/2026-11-25", 'nothing stored';
+
+    unlink "$full/filler";
+    $r = put('cam-01', '2026-11-25T09:00:00Z.mp4', $short, $key);
+    is $r->{status}, 201, 'room again: stored';
+    ok -f "$full/cam-01/2026-11-25/090000.mp4", 'whole, in place';
+
+    unmount();
 };
 
 subtest 'deleting the device deletes its footage' => sub {

@@ -13,55 +13,25 @@
 #include "bb_backfill.h"
 #include "bb_clipq.h"
 #include "bb_probe.h"
+#include "bb_time.h"
 
 
 int
 bb_backfill_time(const char *segment, long long *ms)
 {
-    int        n;
-    time_t     t;
-    struct tm  tm, back;
+    char  stamp[21];
 
-    memset(&tm, 0, sizeof(tm));
-    n = 0;
-
-    if (strlen(segment) != 24
-        || sscanf(segment, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &tm.tm_year,
-                  &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-                  &tm.tm_sec, &n) != 6
-        || n != 20 || strcmp(segment + 20, ".mp4") != 0)
+    /* Exactly "YYYY-MM-DDTHH:MM:SSZ.mp4": one name for one minute. */
+    if (strlen(segment) != 24 || segment[19] != 'Z'
+        || strcmp(segment + 20, ".mp4") != 0)
     {
         return -1;
     }
 
-    /* sscanf takes signs and blanks: insist on the digits themselves. */
-    if (strspn(segment, "0123456789") != 4
-        || strspn(segment + 5, "0123456789") != 2
-        || strspn(segment + 8, "0123456789") != 2
-        || strspn(segment + 11, "0123456789") != 2
-        || strspn(segment + 14, "0123456789") != 2
-        || strspn(segment + 17, "0123456789") != 2)
-    {
-        return -1;
-    }
+    memcpy(stamp, segment, 20);
+    stamp[20] = '\0';
 
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    back = tm;
-
-    t = timegm(&tm);
-
-    /* timegm normalises 2026-02-30 to March: refuse what moved. */
-    if (t < 0 || tm.tm_mday != back.tm_mday || tm.tm_mon != back.tm_mon
-        || tm.tm_hour != back.tm_hour || tm.tm_min != back.tm_min
-        || tm.tm_sec != back.tm_sec)
-    {
-        return -1;
-    }
-
-    *ms = (long long) t * 1000;
-
-    return 0;
+    return bb_time_parse(stamp, ms);
 }
 
 

@@ -2,17 +2,9 @@
  * Dashcams: see bb_device.h.
  */
 
-/* nftw() is X/Open: ask for it whoever compiles us (nginx does not). */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
-
-#include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -21,6 +13,7 @@
 #include "bb_json.h"
 #include "bb_random.h"
 #include "bb_redis.h"
+#include "bb_storage.h"
 
 /* Heartbeats are kept as long as footage is: 30 days. */
 #define BB_HEARTBEAT_KEEP_S  (30 * 86400)
@@ -465,41 +458,6 @@ bb_device_update(bb_call_t *call, long long user_id, const char *device_id,
 }
 
 
-static int
-bb_device_remove_one(const char *path, const struct stat *st, int type,
-    struct FTW *ftw)
-{
-    (void) st;
-    (void) ftw;
-
-    return (type == FTW_DP ? rmdir(path) : unlink(path)) == 0 ? 0 : -1;
-}
-
-
-/* Removes the device's folder and everything in it; gone already is fine. */
-static int
-bb_device_remove_files(bb_call_t *call, const char *device_id)
-{
-    char  dir[4200];
-
-    if (snprintf(dir, sizeof(dir), "%s/%s", call->conf->storage, device_id)
-        >= (int) sizeof(dir))
-    {
-        return -1;
-    }
-
-    if (nftw(dir, bb_device_remove_one, 16, FTW_DEPTH | FTW_PHYS) != 0
-        && errno != ENOENT)
-    {
-        snprintf(call->log, sizeof(call->log), "cannot remove \"%.200s\": "
-                 "%s", dir, strerror(errno));
-        return -1;
-    }
-
-    return 0;
-}
-
-
 bb_status_e
 bb_device_delete(bb_call_t *call, long long user_id, const char *device_id)
 {
@@ -532,7 +490,9 @@ bb_device_delete(bb_call_t *call, long long user_id, const char *device_id)
      * A file left behind by a failure here is an orphan for the retention
      * pass's reconciliation, never footage shown to anyone.
      */
-    if (bb_device_remove_files(call, device_id) != 0) {
+    if (bb_storage_remove_device(call->conf->storage, device_id, call->log,
+                                 sizeof(call->log)) != 0)
+    {
         return BB_ERR_STORAGE;
     }
 

@@ -10,6 +10,8 @@
 #include "bb_device.h"
 #include "bb_json.h"
 #include "bb_library.h"
+#include "bb_storage.h"
+#include "bb_time.h"
 
 
 /* The columns a clip is rendered from, in this order. */
@@ -18,6 +20,12 @@
     " (extract(epoch FROM c.recorded_at) * 1000)::bigint,"                   \
     " c.duration_ms, c.size_bytes, c.video_codec, c.width, c.height,"        \
     " coalesce(c.audio_codec, '')"
+
+/* The day $3 of the device's zone, as instants. */
+#define BB_LIBRARY_DAY                                                       \
+    "   AND c.recorded_at >= $3::date::timestamp AT TIME ZONE d.time_zone"   \
+    "   AND c.recorded_at < ($3::date + 1)::timestamp"                       \
+    "                       AT TIME ZONE d.time_zone"
 
 
 int
@@ -307,9 +315,7 @@ bb_library_clips(bb_call_t *call, long long user_id, const char *device_id,
         "SELECT " BB_CLIP_COLUMNS
         " FROM clips c JOIN devices d ON d.device_id = c.device_id"
         " WHERE d.user_id = $1 AND d.device_id = $2"
-        "   AND c.recorded_at >= $3::date::timestamp AT TIME ZONE d.time_zone"
-        "   AND c.recorded_at < ($3::date + 1)::timestamp"
-        "                       AT TIME ZONE d.time_zone"
+        BB_LIBRARY_DAY
         "   AND c.recorded_at > to_timestamp($4::bigint / 1000.0)"
         " ORDER BY c.recorded_at LIMIT $5::int",
         5, params, BB_LIBRARY_CLIPS, limit, json, len);
@@ -366,6 +372,246 @@ bb_library_clip_file(bb_call_t *call, long long user_id, const char *clip_id,
     strcpy(path, PQgetvalue(res, 0, 0));
     strcpy(name, PQgetvalue(res, 0, 1));
     PQclear(res);
+
+    return BB_OK;
+}
+
+
+/*
+ * Runs a DELETE ... RETURNING path and removes the files of the rows it
+ * took.  NOT_FOUND when it took none.
+ */
+static bb_status_e
+bb_library_delete(bb_call_t *call, const char *sql, int n,
+    const char **params)
+{
+    int           i, rows, failed;
+    char          why[sizeof(call->log)];
+    PGresult     *res;
+    bb_pg_err_t   err;
+
+    res = bb_call_sql(call, sql, n, params, &err);
+    if (res == NULL) {
+        return BB_ERR_UNAVAILABLE;
+    }
+
+    rows = PQntuples(res);
+    failed = 0;
+
+    for (i = 0; i < rows; i++) {
+        if (bb_storage_remove_clip(call->conf->storage, PQgetvalue(res, i, 0),
+                                   why, sizeof(why)) != 0)
+        {
+            /* Keep going: the other files can still go; log the first. */
+            if (!failed) {
+                memcpy(call->log, why, sizeof(why));
+            }
+
+            failed = 1;
+        }
+    }
+
+    PQclear(res);
+
+    if (rows == 0) {
+        return BB_ERR_NOT_FOUND;
+    }
+
+    return failed ? BB_ERR_INTERNAL : BB_OK;
+}
+
+
+bb_status_e
+bb_library_clip_delete(bb_call_t *call, long long user_id,
+    const char *clip_id)
+{
+    char         uid[24];
+    const char  *params[2];
+
+    snprintf(uid, sizeof(uid), "%lld", user_id);
+    params[0] = uid;
+    params[1] = clip_id;
+
+    return bb_library_delete(call,
+        "DELETE FROM clips c USING devices d"
+        " WHERE d.device_id = c.device_id AND d.user_id = $1"
+        "   AND c.clip_id = $2::bigint"
+        " RETURNING c.path",
+        2, params);
+}
+
+
+bb_status_e
+bb_library_folder_delete(bb_call_t *call, long long user_id,
+    const char *device_id, const char *date)
+{
+    char         uid[24];
+    const char  *params[3];
+
+    snprintf(uid, sizeof(uid), "%lld", user_id);
+    params[0] = uid;
+    params[1] = device_id;
+    params[2] = date;
+
+    return bb_library_delete(call,
+        "DELETE FROM clips c USING devices d"
+        " WHERE d.device_id = c.device_id AND d.user_id = $1"
+        "   AND d.device_id = $2" BB_LIBRARY_DAY
+        " RETURNING c.path",
+        3, params);
+}
+
+
+bb_status_e
+bb_library_folder_held(bb_call_t *call, long long user_id,
+    const char *device_id, const char *date)
+{
+    int           held;
+    char          uid[24];
+    PGresult     *res;
+    bb_pg_err_t   err;
+    const char   *params[3];
+
+    snprintf(uid, sizeof(uid), "%lld", user_id);
+    params[0] = uid;
+    params[1] = device_id;
+    params[2] = date;
+
+    res = bb_call_sql(call,
+        "SELECT 1 FROM clips c JOIN devices d ON d.device_id = c.device_id"
+        " WHERE d.user_id = $1 AND d.device_id = $2" BB_LIBRARY_DAY
+        " LIMIT 1",
+        3, params, &err);
+    if (res == NULL) {
+        return BB_ERR_UNAVAILABLE;
+    }
+
+    held = PQntuples(res) == 1;
+    PQclear(res);
+
+    return held ? BB_OK : BB_ERR_NOT_FOUND;
+}
+
+
+/* Appends {"from":..., "to":...} for [from_ms, to_ms). */
+static void
+bb_library_range_json(bb_json_t *j, long long from_ms, long long to_ms)
+{
+    char  stamp[BB_TIME_LEN];
+
+    bb_json_key(j, "from", 1);
+    bb_json_str(j, bb_time_format_ms(from_ms, stamp));
+    bb_json_key(j, "to", 0);
+    bb_json_str(j, bb_time_format_ms(to_ms, stamp));
+}
+
+
+/*
+ * Writes the merged ranges of res's (start, end) rows, clipped to
+ * [from_ms, to_ms).  Called once to measure (j without a buffer), once to
+ * write.
+ */
+static void
+bb_library_coverage_json(bb_json_t *j, PGresult *res, long long from_ms,
+    long long to_ms)
+{
+    int        i, n, first;
+    long long  start, end, run_start, run_end;
+
+    bb_json_raw(j, "{");
+    bb_library_range_json(j, from_ms, to_ms);
+    bb_json_raw(j, ",\"ranges\":[");
+
+    n = PQntuples(res);
+    first = 1;
+    run_start = run_end = -1;
+
+    for (i = 0; i <= n; i++) {
+        if (i < n) {
+            start = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+            end = strtoll(PQgetvalue(res, i, 1), NULL, 10);
+            start = start < from_ms ? from_ms : start;
+            end = end > to_ms ? to_ms : end;
+
+            if (run_end >= 0 && start <= run_end + BB_LIBRARY_GAP_MS) {
+                run_end = end > run_end ? end : run_end;
+                continue;
+            }
+        }
+
+        if (run_end > run_start) {
+            bb_json_raw(j, first ? "{" : ",{");
+            bb_library_range_json(j, run_start, run_end);
+            bb_json_raw(j, "}");
+            first = 0;
+        }
+
+        if (i < n) {
+            run_start = start;
+            run_end = end;
+        }
+    }
+
+    bb_json_raw(j, "]}\n");
+}
+
+
+bb_status_e
+bb_library_coverage(bb_call_t *call, const char *device_id,
+    long long from_ms, long long to_ms, char **json, size_t *len)
+{
+    char          from[24], to[24], *buf;
+    PGresult     *res;
+    bb_json_t     j;
+    bb_pg_err_t   err;
+    const char   *params[3];
+
+    snprintf(from, sizeof(from), "%lld", from_ms);
+    snprintf(to, sizeof(to), "%lld", to_ms);
+    params[0] = device_id;
+    params[1] = from;
+    params[2] = to;
+
+    /*
+     * A clip that began up to a day before the window may reach into it;
+     * bounding the start keeps the scan on the (device, start) index.
+     */
+    res = bb_call_sql(call,
+        "SELECT s, s + duration_ms FROM ("
+        "  SELECT (extract(epoch FROM recorded_at) * 1000)::bigint AS s,"
+        "         duration_ms"
+        "  FROM clips WHERE device_id = $1"
+        "    AND recorded_at >= to_timestamp($2::bigint / 1000.0)"
+        "                       - interval '1 day'"
+        "    AND recorded_at < to_timestamp($3::bigint / 1000.0)) c"
+        " WHERE s + duration_ms > $2::bigint ORDER BY s",
+        3, params, &err);
+    if (res == NULL) {
+        return BB_ERR_UNAVAILABLE;
+    }
+
+    bb_json_init(&j, NULL, 0);
+    bb_library_coverage_json(&j, res, from_ms, to_ms);
+
+    buf = malloc(j.len);
+    if (buf == NULL) {
+        PQclear(res);
+        snprintf(call->log, sizeof(call->log), "out of memory");
+        return BB_ERR_INTERNAL;
+    }
+
+    *len = j.len;
+    bb_json_init(&j, buf, *len);
+    bb_library_coverage_json(&j, res, from_ms, to_ms);
+    PQclear(res);
+
+    if (j.len != *len) {
+        free(buf);
+        snprintf(call->log, sizeof(call->log), "coverage changed length");
+        return BB_ERR_INTERNAL;
+    }
+
+    *json = buf;
 
     return BB_OK;
 }

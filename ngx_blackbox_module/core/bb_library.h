@@ -45,4 +45,31 @@ bb_status_e bb_library_clip(bb_call_t *call, long long user_id,
 bb_status_e bb_library_clip_file(bb_call_t *call, long long user_id,
     const char *clip_id, char *path, char *name);
 
+/*
+ * Deletes one of the user's clips for good: its row, then its file and
+ * thumbnail (see bb_storage.h for the order).  NOT_FOUND when it is not
+ * the user's; INTERNAL when the row went but a file could not (it is an
+ * orphan then, for the reconciliation pass).
+ */
+bb_status_e bb_library_clip_delete(bb_call_t *call, long long user_id,
+    const char *clip_id);
+
+/* Deletes every clip of one of the user's day folders, as above. */
+bb_status_e bb_library_folder_delete(bb_call_t *call, long long user_id,
+    const char *device_id, const char *date);
+
+/* BB_OK when the user's device has clips on date, else NOT_FOUND. */
+bb_status_e bb_library_folder_held(bb_call_t *call, long long user_id,
+    const char *device_id, const char *date);
+
+/*
+ * {"from", "to", "ranges":[{"from", "to"}]}: the stretches of [from_ms,
+ * to_ms) that device_id's clips cover, merged where one clip runs on into
+ * the next (a gap of at most BB_LIBRARY_GAP_MS is none) and clipped to the
+ * window, so that a device back-fills only what is missing.
+ */
+#define BB_LIBRARY_GAP_MS  1000
+bb_status_e bb_library_coverage(bb_call_t *call, const char *device_id,
+    long long from_ms, long long to_ms, char **json, size_t *len);
+
 #endif /* BB_LIBRARY_H */
