@@ -24,9 +24,10 @@
     "device_id, nickname, time_zone,"                                        \
     " coalesce(extract(epoch FROM last_seen_at)::bigint, -1),"               \
     " extract(epoch FROM created_at)::bigint,"                               \
-    " (SELECT count(*) FROM clips c WHERE c.device_id = devices.device_id),"  \
-    " (SELECT coalesce(sum(size_bytes), 0) FROM clips c"                     \
-    "   WHERE c.device_id = devices.device_id)"
+    " (SELECT coalesce(sum(clip_count), 0) FROM clip_slots s"               \
+    "   WHERE s.device_id = devices.device_id),"                             \
+    " (SELECT coalesce(sum(bytes), 0) FROM clip_slots s"                     \
+    "   WHERE s.device_id = devices.device_id)"
 
 
 int

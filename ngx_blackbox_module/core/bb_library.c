@@ -21,11 +21,18 @@
     " c.duration_ms, c.size_bytes, c.video_codec, c.width, c.height,"        \
     " coalesce(c.audio_codec, '')"
 
-/* The day $3 of the device's zone, as instants. */
+/*
+ * The day $3 of device $2's zone, as instants.  Sub-selects, not the
+ * joined row's zone: the planner then knows the bounds before it scans
+ * and takes just the day's range of the (device_id, recorded_at) index.
+ */
 #define BB_LIBRARY_DAY                                                       \
-    "   AND c.recorded_at >= $3::date::timestamp AT TIME ZONE d.time_zone"   \
-    "   AND c.recorded_at < ($3::date + 1)::timestamp"                       \
-    "                       AT TIME ZONE d.time_zone"
+    "   AND c.recorded_at >= (SELECT $3::date::timestamp"                    \
+    "                         AT TIME ZONE time_zone"                        \
+    "                         FROM devices WHERE device_id = $2)"            \
+    "   AND c.recorded_at < (SELECT ($3::date + 1)::timestamp"               \
+    "                        AT TIME ZONE time_zone"                         \
+    "                        FROM devices WHERE device_id = $2)"
 
 
 int
@@ -286,10 +293,10 @@ bb_library_folders(bb_call_t *call, long long user_id, const char *device_id,
     params[1] = device_id;
 
     return bb_library_query(call, user_id, device_id,
-        "SELECT to_char(c.recorded_at AT TIME ZONE d.time_zone,"
-        "               'YYYY-MM-DD') AS day,"
-        "       count(*), sum(c.size_bytes), sum(c.duration_ms)"
-        " FROM clips c JOIN devices d ON d.device_id = c.device_id"
+        "SELECT to_char(s.slot AT TIME ZONE d.time_zone, 'YYYY-MM-DD')"
+        "       AS day,"
+        "       sum(s.clip_count), sum(s.bytes), sum(s.duration_ms)"
+        " FROM clip_slots s JOIN devices d ON d.device_id = s.device_id"
         " WHERE d.user_id = $1 AND d.device_id = $2"
         " GROUP BY day ORDER BY day DESC",
         2, params, BB_LIBRARY_FOLDERS, 100000, json, len);
