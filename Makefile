@@ -67,7 +67,8 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(INGEST): $(BUILD)/ingest/bb_ingest.o $(DAEMON_OBJS) $(CORE_OBJS)
+$(INGEST): $(BUILD)/ingest/bb_ingest.o $(BUILD)/ingest/bb_registry.o \
+           $(BUILD)/ingest/bb_session.o $(DAEMON_OBJS) $(CORE_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(WORKER): $(BUILD)/ingest/bb_worker.o $(BUILD)/ingest/bb_outbox.o \
@@ -126,6 +127,7 @@ test-asan: deps
 bench: deps
 	@$(MAKE) -s all
 	perl -I t/lib bench/auth.pl
+	perl -I t/lib bench/library.pl
 
 clean:
 	rm -rf build

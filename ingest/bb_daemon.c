@@ -25,6 +25,7 @@ static const char  *bb_daemon_directives[] = {
     "blackbox_storage",
     "blackbox_timeout",
     "blackbox_srt_listen",
+    "blackbox_device_secret_file",
     "blackbox_smtp_url",
     "blackbox_mail_from",
     NULL

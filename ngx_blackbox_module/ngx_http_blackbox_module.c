@@ -243,10 +243,10 @@ static ngx_int_t
 ngx_http_blackbox_secret_load(ngx_conf_t *cf, const char *directive,
     ngx_str_t *file, ngx_str_t *secret)
 {
-    ssize_t          n;
-    ngx_fd_t         fd;
-    ngx_file_info_t  fi;
-    u_char           key[1024];
+    int     loose;
+    char    err[320];
+    size_t  n;
+    u_char  key[BB_SECRET_MAX];
 
     if (ngx_conf_full_name(cf->cycle, file, 1) != NGX_OK) {
         return NGX_ERROR;
@@ -257,30 +257,17 @@ ngx_http_blackbox_secret_load(ngx_conf_t *cf, const char *directive,
         return NGX_ERROR;
     }
 
-    fd = ngx_open_file(file->data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-    if (fd == NGX_INVALID_FILE) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           ngx_open_file_n " \"%s\" failed (%s)",
-                           file->data, directive);
+    if (bb_secret_read((char *) file->data, key, &n, &loose, err,
+                       sizeof(err)) != 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s: %s", directive, err);
         return NGX_ERROR;
     }
 
-    n = read(fd, key, sizeof(key));
-
-    if (ngx_fd_info(fd, &fi) == 0 && (fi.st_mode & 077)) {
+    if (loose) {
         ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
                            "%s \"%s\" is readable by other users: make it "
                            "mode 0600", directive, file->data);
-    }
-
-    ngx_close_file(fd);
-
-    if (n < NGX_HTTP_BLACKBOX_JWT_KEY_MIN) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "%s \"%s\" must hold at least %d random bytes",
-                           directive, file->data,
-                           NGX_HTTP_BLACKBOX_JWT_KEY_MIN);
-        return NGX_ERROR;
     }
 
     secret->data = ngx_pnalloc(cf->pool, n);

@@ -17,6 +17,7 @@
 #include "bb_health.h"
 #include "bb_input.h"
 #include "bb_json.h"
+#include "bb_secret.h"
 #include "bb_status.h"
 #include "bb_storage.h"
 #include "bb_time.h"
@@ -27,7 +28,6 @@
 #endif
 
 /* HS256 wants a key of at least its own 256 bits. */
-#define NGX_HTTP_BLACKBOX_JWT_KEY_MIN  32
 
 
 typedef struct {

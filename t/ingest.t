@@ -1,62 +1,224 @@
-# The SRT ingest as it stands on the spine: it listens, refuses callers it
-# cannot authenticate in the handshake (logging who and as what), and shrugs
-# off garbage on its UDP port.
+# The SRT ingest: dashcams publish MPEG-TS over SRT with their own key as
+# the passphrase; everything else is refused in the handshake, logged with
+# who and as what, and leaves no file.  What is published becomes
+# one-minute MP4 clips on the UTC minute grid, stored and indexed like
+# back-filled ones; a kill -9 loses at most the last seconds; a device
+# that connects again replaces its old session at once.
 
 use strict;
 use warnings;
 
 use lib 't/lib';
 use Blackbox::Stack;
+use File::Temp qw(tempdir);
 use IO::Socket::INET;
+use POSIX qw(WNOHANG);
 use Test::More;
+use Time::HiRes qw(sleep time);
 
 my $s = Blackbox::Stack->start;
 my $log = $s->var . '/log/ingest.log';
+my $storage = $s->var . '/storage';
+my $dir = tempdir(CLEANUP => 1);
+my $alice = $s->user_token('alice');
 
 sub slurp { my ($f) = @_; local (@ARGV, $/) = $f; <> }
 
-# ffmpeg as a dashcam would call; returns its exit code.
+sub register {
+    my ($id) = @_;
+    my $r = $s->call('POST', '/api/v1/devices',
+                     { device_id => $id, nickname => $id }, $alice);
+    return $r->{json}{device_key} // die "cannot register $id";
+}
+
+sub url {
+    my ($streamid, $key) = @_;
+    return "srt://127.0.0.1:$s->{srt_port}?streamid=$streamid"
+         . (defined $key ? "&passphrase=$key" : '') . '&connect_timeout=3000';
+}
+
+# ffmpeg as a dashcam: $seconds of 320x240 H.264 (+ AAC) at 25 fps with a
+# keyframe every 2 s, sent as fast as it encodes unless $opt{re}.  Runs in
+# the background when $opt{background}; returns the pid, else the exit code.
 sub publish {
-    my ($streamid) = @_;
-    my $url = "srt://127.0.0.1:$s->{srt_port}?streamid=$streamid"
-            . '&connect_timeout=3000';
-    # libsrt logs the refusal on stderr whatever ffmpeg's log level.
-    open my $stderr, '>&', \*STDERR or die;
-    open STDERR, '>', '/dev/null' or die;
-    system('ffmpeg', '-nostdin', '-hide_banner', '-loglevel', 'quiet',
-           '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=10', '-t', '1',
-           '-c:v', 'mpeg2video', '-f', 'mpegts', $url);
-    open STDERR, '>&', $stderr or die;
+    my ($url, $seconds, %opt) = @_;
+    my @cmd = ('ffmpeg', '-nostdin', '-hide_banner', '-loglevel', 'quiet',
+               $opt{re} ? ('-re') : (),
+               '-f', 'lavfi', '-i', "testsrc=size=320x240:rate=25",
+               '-f', 'lavfi', '-i', 'sine=frequency=440',
+               '-t', $seconds, '-c:v', 'libx264', '-preset', 'ultrafast',
+               '-g', '50', '-c:a', 'aac', '-f', 'mpegts', $url);
+    my $pid = fork // die;
+    if ($pid == 0) {
+        # libsrt logs refusals on stderr whatever ffmpeg's log level.
+        open STDERR, '>', '/dev/null';
+        exec @cmd or exit 127;
+    }
+    return $pid if $opt{background};
+    waitpid $pid, 0;
     return $? >> 8;
 }
 
-subtest 'an unknown device is refused in the handshake' => sub {
-    isnt publish('#!::u=dev-1,m=publish'), 0, 'ffmpeg cannot publish';
-    like slurp($log),
-        qr/refused caller from 127\.0\.0\.1:\d+, stream id "#!::u=dev-1,m=publish"/,
-        'the log names the peer and the stream id';
-    is scalar(() = glob($s->var . '/storage/*')), 0, 'no file created';
-};
+sub files { my @f = grep { -f } glob("$storage/*/*/*.mp4"); @f }
 
-subtest 'a hostile stream id is logged harmlessly' => sub {
-    isnt publish('"quoted"' . ('x' x 200)), 0, 'refused';
+sub rows {
+    my ($device) = @_;
+    return map { [ split /\|/ ] } split /\n/, $s->psql(
+        "SELECT (extract(epoch FROM recorded_at) * 1000)::bigint,"
+      . " duration_ms, path, video_codec, coalesce(audio_codec, '')"
+      . " FROM clips WHERE device_id = '$device' ORDER BY recorded_at");
+}
+
+sub wait_until {
+    my ($what, $cond, $seconds) = @_;
+    my $deadline = time + ($seconds // 20);
+    while (time < $deadline) { return 1 if $cond->(); sleep 0.2 }
+    diag "timed out waiting for $what";
+    return 0;
+}
+
+my $key = register('cam-01');
+my $other_key = register('cam-02');
+wait_until('the registry', sub { slurp($log) =~ /devices registered/ });
+
+subtest 'refused in the handshake, logged, no file' => sub {
+    isnt publish(url('#!::u=dev-1,m=publish', $key), 1), 0,
+        'an unknown device cannot publish';
+    like slurp($log), qr/refused device "dev-1" from 127\.0\.0\.1:\d+: no such/,
+        'the log names the device and the peer';
+    isnt publish(url('#!::u=cam-01,m=publish', $other_key), 1), 0,
+        "another device's key: refused";
+    isnt publish(url('#!::u=cam-01,m=publish'), 1), 0, 'no key: refused';
+    isnt publish(url('#!::u=cam-01,m=request', $key), 1), 0,
+        'm=request (play): refused';
+    like slurp($log), qr/stream id "#!::u=cam-01,m=request": /,
+        'logged with its stream id';
+    isnt publish(url('#!::m=publish', $key), 1), 0, 'no device: refused';
+    isnt publish(url('"quoted"' . ('x' x 200), $key), 1), 0,
+        'a hostile stream id: refused';
     my ($line) = grep { /quoted/ } split /\n/, slurp($log);
     like $line, qr/stream id "\?quoted\?x{56}": /,
-        'quotes replaced and the id cut to 64 bytes';
+        'quotes replaced and the id cut to 64 bytes in the log';
+    is scalar(files()), 0, 'no clip made';
 };
 
 subtest 'garbage on the SRT port' => sub {
     my $udp = IO::Socket::INET->new(
-        PeerAddr => "127.0.0.1:$s->{srt_port}", Proto => 'udp',
-    ) or die $!;
+        PeerAddr => "127.0.0.1:$s->{srt_port}", Proto => 'udp') or die $!;
     srand 42;
     for my $size (0, 1, 16, 64, 1316, 1500, (map { int rand 1500 } 1 .. 200)) {
         $udp->send(join '', map { chr int rand 256 } 1 .. $size);
     }
-    my $pid = $s->pid('ingest');
-    ok kill(0, $pid), 'the ingest is still running';
+    ok kill(0, $s->pid('ingest')), 'the ingest is still running';
     is $s->get('/api/v1/health')->{status}, 200, 'and healthy';
-    isnt publish('#!::u=dev-2,m=publish'), 0, 'and still refuses callers';
+};
+
+subtest 'garbage from a device with the right key' => sub {
+    my $junk = "$dir/junk.bin";
+    open my $fh, '>:raw', $junk or die;
+    print $fh join '', map { chr int rand 256 } 1 .. 300_000;
+    close $fh;
+    # srt-live-transmit reads a pipe, not a file, and must not reconnect.
+    system("cat $junk | timeout 15 srt-live-transmit -q -a:no file://con '"
+           . url('#!::u=cam-02,m=publish', $other_key) . "' >/dev/null 2>&1");
+    ok wait_until('the refusal', sub {
+           slurp($log) =~ /device "cam-02" from [\d.:]+: (not an MPEG-TS|sends no H\.264)/ }, 30),
+        'the session ends with a clear log line';
+    is scalar(files()), 0, 'no clip made';
+};
+
+my $t0 = time;
+subtest '150 s pushed faster than real time: clips on the minute grid' => sub {
+    is publish(url('#!::u=cam-01,m=publish', $key), 150), 0,
+        'ffmpeg published';
+    ok wait_until('the clips', sub { my @r = rows('cam-01'); @r >= 3 }, 30),
+        'clips were indexed';
+    sleep 1;
+    my @rows = rows('cam-01');
+    ok @rows >= 3 && @rows <= 4, scalar(@rows) . ' clips for 150 s';
+    my $total = 0;
+    $total += $_->[1] for @rows;
+    cmp_ok $total, '>', 140_000, "they hold $total ms of the 150 s";
+    cmp_ok abs($rows[0][0] / 1000 - $t0), '<', 10,
+        'the first starts when the session did';
+    for my $i (1 .. $#rows) {
+        my $since = $rows[$i][0] % 60_000;
+        cmp_ok $since, '<', 2_100,
+            "clip $i starts at the first keyframe of its minute (+$since ms)";
+        my $gap = $rows[$i][0] - ($rows[$i - 1][0] + $rows[$i - 1][1]);
+        cmp_ok abs($gap), '<=', 100, "and runs on from the one before ($gap ms)";
+    }
+    is_deeply [ map { "$_->[3]/$_->[4]" } @rows ],
+        [ map { 'h264/aac' } @rows ], 'H.264 and AAC, remuxed as sent';
+    ok -f "$storage/$_->[2]", "$_->[2] is in the library" for @rows;
+    is scalar(() = glob("$storage/.recording/*")), 0,
+        'nothing left in staging';
+    my $probe = `ffprobe -v error -show_entries format=format_name -of csv=p=0 $storage/$rows[1][2]`;
+    like $probe, qr/mp4/, 'ffprobe reads a clip as MP4';
+};
+
+subtest 'live while streaming, a heartbeat, then not live' => sub {
+    my $pid = publish(url('#!::u=cam-02,m=publish', $other_key), 12,
+                      background => 1, re => 1);
+    ok wait_until('live', sub {
+           my $d = $s->call('GET', '/api/v1/devices/cam-02', undef, $alice);
+           $d->{json}{live} && $d->{json}{status} eq 'online' }),
+        'the device is live and online while it streams';
+    waitpid $pid, 0;
+    ok wait_until('not live', sub {
+           !$s->call('GET', '/api/v1/devices/cam-02', undef, $alice)
+               ->{json}{live} }), 'and not live once it stops';
+};
+
+subtest 'a newer connection replaces the old one at once' => sub {
+    my $old = publish(url('#!::u=cam-02,m=publish', $other_key), 30,
+                      background => 1, re => 1);
+    sleep 3;
+    my $new = publish(url('#!::u=cam-02,m=publish', $other_key), 3,
+                      background => 1, re => 1);
+    ok wait_until('the replacement', sub {
+           slurp($log) =~ /device "cam-02" connected again from/ }),
+        'the old session is told to end';
+    waitpid $new, 0;
+    is $? >> 8, 0, 'the newer connection published';
+    kill 'TERM', $old;
+    waitpid $old, 0;
+};
+
+subtest 'kill -9 mid-minute loses only the last seconds' => sub {
+    my $before = () = rows('cam-01');
+    my $pid = publish(url('#!::u=cam-01,m=publish', $key), 20,
+                      background => 1, re => 1);
+    sleep 10;
+    $s->signal_service('ingest', 'KILL');
+    kill 'KILL', $pid;
+    waitpid $pid, 0;
+    my @journals = glob("$storage/.recording/*.part");
+    is scalar(@journals), 1, 'a journal was left';
+    # Another node would wait until it goes stale; age it instead.
+    utime time - 120, time - 120, @journals;
+    is $s->start_service('ingest'), 0, 'the ingest starts again';
+    ok wait_until('recovery', sub { rows('cam-01') > $before }, 20),
+        'the journal became a clip';
+    my @rows = rows('cam-01');
+    cmp_ok $rows[-1][1], '>=', 5_000,
+        "it holds $rows[-1][1] ms of the 10 s recorded";
+    is scalar(() = glob("$storage/.recording/*")), 0, 'staging is empty';
+};
+
+subtest 'deleting the device cuts its session' => sub {
+    my $pid = publish(url('#!::u=cam-02,m=publish', $other_key), 30,
+                      background => 1, re => 1);
+    ok wait_until('live', sub {
+           $s->call('GET', '/api/v1/devices/cam-02', undef, $alice)
+               ->{json}{live} }), 'streaming';
+    is $s->call('DELETE', '/api/v1/devices/cam-02', undef, $alice)->{status},
+        204, 'deleted';
+    ok wait_until('the cut', sub {
+           slurp($log) =~ /device "cam-02" was deleted or registered again/ }),
+        'its session ends';
+    kill 'TERM', $pid;
+    waitpid $pid, 0;
 };
 
 $s->stop;
