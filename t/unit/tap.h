@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int  tap_run;
@@ -136,6 +137,30 @@ done_testing(void)
 
     return tap_failed ? 1 : 0;
 }
+
+/*
+ * Runs ffmpeg (quiet, overwriting) with args, then the output dir/name;
+ * 0 when it made a non-empty file.  Fixtures are made at test time, so
+ * that no binary media sits in the repository.
+ */
+static inline int
+tap_ffmpeg(const char *dir, const char *name, const char *args)
+{
+    char         cmd[2048], path[512];
+    struct stat  st;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    snprintf(cmd, sizeof(cmd), "ffmpeg -nostdin -loglevel error -y %s%s",
+             args, path);
+
+    if (system(cmd) != 0) {
+        tap_diag("failed: %s", cmd);
+        return -1;
+    }
+
+    return stat(path, &st) == 0 && st.st_size > 0 ? 0 : -1;
+}
+
 
 /*
  * Creates a temporary file holding the n bytes of text (NULs included);

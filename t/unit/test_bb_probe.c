@@ -18,7 +18,6 @@
 #include "bb_probe.h"
 #include "tap.h"
 
-#define FFMPEG  "ffmpeg -nostdin -loglevel error -y "
 
 /* 2 seconds of 320x240 at 30 frames a second, and a 2-second tone. */
 #define VIDEO   "-f lavfi -i testsrc=size=320x240:rate=30:d=2 "
@@ -60,25 +59,6 @@ in_dir(char *buf, size_t size, const char *name)
     snprintf(buf, size, "%s/%s", dir, name);
 
     return buf;
-}
-
-
-/* Runs ffmpeg with args and the output dir/name; 0 when it made the file. */
-static int
-make_clip(const char *name, const char *args)
-{
-    char         cmd[1024], path[256];
-    struct stat  st;
-
-    snprintf(cmd, sizeof(cmd), FFMPEG "%s%s", args,
-             in_dir(path, sizeof(path), name));
-
-    if (system(cmd) != 0) {
-        diag("failed: %s", cmd);
-        return -1;
-    }
-
-    return stat(path, &st) == 0 && st.st_size > 0 ? 0 : -1;
 }
 
 
@@ -423,12 +403,12 @@ main(void)
 
     x265 = has_encoder("libx265");
 
-    built = ok(make_clip("h264.mp4", VIDEO H264 FAST) == 0
-               && make_clip("h264-aac.mp4", VIDEO AUDIO H264 AAC FAST) == 0
-               && make_clip("audio.mp4", AUDIO AAC FAST) == 0
-               && make_clip("moov-last.mp4", VIDEO H264) == 0
-               && make_clip("ts.mp4", VIDEO H264 "-f mpegts ") == 0
-               && (!x265 || make_clip("h265.mp4", VIDEO H265 FAST) == 0)
+    built = ok(tap_ffmpeg(dir, "h264.mp4", VIDEO H264 FAST) == 0
+               && tap_ffmpeg(dir, "h264-aac.mp4", VIDEO AUDIO H264 AAC FAST) == 0
+               && tap_ffmpeg(dir, "audio.mp4", AUDIO AAC FAST) == 0
+               && tap_ffmpeg(dir, "moov-last.mp4", VIDEO H264) == 0
+               && tap_ffmpeg(dir, "ts.mp4", VIDEO H264 "-f mpegts ") == 0
+               && (!x265 || tap_ffmpeg(dir, "h265.mp4", VIDEO H265 FAST) == 0)
                && cut_clip("h264.mp4", "h264-half.mp4", CUT_HALF) == 0
                && cut_clip("h264.mp4", "h264-short.mp4", CUT_LAST_BYTE) == 0
                && cut_clip("moov-last.mp4", "moov-last-half.mp4",

@@ -27,7 +27,6 @@
 #include "bb_remux.h"
 #include "tap.h"
 
-#define FFMPEG  "ffmpeg -nostdin -loglevel error -y "
 
 /* 8 s of 25 fps with a keyframe every 2 s exactly, and a tone. */
 #define VIDEO   "-f lavfi -i testsrc=size=320x240:rate=25 "
@@ -68,24 +67,6 @@ in_dir(char *buf, size_t size, const char *name)
     snprintf(buf, size, "%s/%s", dir, name);
 
     return buf;
-}
-
-
-static int
-make_ts(const char *name, const char *args)
-{
-    char         cmd[1024], path[256];
-    struct stat  st;
-
-    snprintf(cmd, sizeof(cmd), FFMPEG "%s%s", args,
-             in_dir(path, sizeof(path), name));
-
-    if (system(cmd) != 0) {
-        diag("failed: %s", cmd);
-        return -1;
-    }
-
-    return stat(path, &st) == 0 && st.st_size > 0 ? 0 : -1;
 }
 
 
@@ -1452,10 +1433,10 @@ main(void)
 
     x265 = has_encoder("libx265");
 
-    if (ok(make_ts("h264-aac.ts", VIDEO AUDIO H264 AAC TS) == 0
-           && make_ts("h264.ts", VIDEO H264 TS) == 0
-           && make_ts("wrap.ts", VIDEO AUDIO H264 AAC WRAP_OFFSET TS) == 0
-           && (!x265 || make_ts("h265-aac.ts", VIDEO AUDIO H265 AAC TS)
+    if (ok(tap_ffmpeg(dir, "h264-aac.ts", VIDEO AUDIO H264 AAC TS) == 0
+           && tap_ffmpeg(dir, "h264.ts", VIDEO H264 TS) == 0
+           && tap_ffmpeg(dir, "wrap.ts", VIDEO AUDIO H264 AAC WRAP_OFFSET TS) == 0
+           && (!x265 || tap_ffmpeg(dir, "h265-aac.ts", VIDEO AUDIO H265 AAC TS)
                         == 0),
            "make the TS inputs with ffmpeg"))
     {
