@@ -260,7 +260,8 @@ ngx_http_blackbox_secret_load(ngx_conf_t *cf, const char *directive,
     if (bb_secret_read((char *) file->data, key, &n, &loose, err,
                        sizeof(err)) != 0)
     {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s: %s", directive, err);
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s \"%s\" %s", directive,
+                           file->data, err);
         return NGX_ERROR;
     }
 

@@ -22,8 +22,7 @@ bb_secret_read(const char *path, unsigned char *buf, size_t *len,
 
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd == -1) {
-        snprintf(err, err_len, "open(\"%.200s\") failed: %s", path,
-                 strerror(errno));
+        snprintf(err, err_len, "cannot be opened: %s", strerror(errno));
         return -1;
     }
 
@@ -32,8 +31,8 @@ bb_secret_read(const char *path, unsigned char *buf, size_t *len,
     close(fd);
 
     if (n < BB_SECRET_MIN) {
-        snprintf(err, err_len, "\"%.200s\" must hold at least %d random "
-                 "bytes", path, BB_SECRET_MIN);
+        snprintf(err, err_len, "must hold at least %d random bytes",
+                 BB_SECRET_MIN);
         return -1;
     }
 

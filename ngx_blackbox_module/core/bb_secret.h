@@ -15,7 +15,8 @@
 /*
  * Reads the secret in path into buf (BB_SECRET_MAX bytes) and its length
  * into *len.  *loose is set when others than the owner may read the file
- * (worth a warning).  Returns 0, or -1 with why in err.
+ * (worth a warning).  Returns 0, or -1 with why in err, a phrase to
+ * follow the file's name: "must hold at least 32 random bytes".
  */
 int bb_secret_read(const char *path, unsigned char *buf, size_t *len,
     int *loose, char *err, size_t err_len);
