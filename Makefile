@@ -67,8 +67,9 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(INGEST): $(BUILD)/ingest/bb_ingest.o $(BUILD)/ingest/bb_registry.o \
-           $(BUILD)/ingest/bb_session.o $(DAEMON_OBJS) $(CORE_OBJS)
+$(INGEST): $(BUILD)/ingest/bb_ingest.o $(BUILD)/ingest/bb_handshake.o \
+           $(BUILD)/ingest/bb_registry.o $(BUILD)/ingest/bb_session.o \
+           $(DAEMON_OBJS) $(CORE_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(WORKER): $(BUILD)/ingest/bb_worker.o $(BUILD)/ingest/bb_outbox.o \

@@ -26,6 +26,9 @@ static const char  *bb_daemon_directives[] = {
     "blackbox_timeout",
     "blackbox_srt_listen",
     "blackbox_device_secret_file",
+    "blackbox_srt_idle_timeout",
+    "blackbox_srt_max_connections",
+    "blackbox_srt_max_bitrate",
     "blackbox_smtp_url",
     "blackbox_mail_from",
     NULL

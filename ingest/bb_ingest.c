@@ -6,138 +6,36 @@
  * connection is ready to accept.  Each accepted connection is a session
  * with a thread of its own (bb_session.c).
  *
- * Publishers are sorted out in the handshake, in the listener callback,
- * before any connection exists: the stream id must name a registered
- * device that wants to publish, and the connection's passphrase is set to
- * that device's own key, so only the key's holder completes the handshake
- * and the stream is encrypted with it.  The callback runs on libsrt's
- * receiving thread and so looks the device up in memory only
- * (bb_registry.c).
+ * Who may publish is decided in the handshake, before any connection
+ * exists (bb_handshake.c).
  */
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include <syslog.h>
-
-#include <srt/access_control.h>
 #include <srt/srt.h>
 
 #include <libavutil/log.h>
 
 #include "bb_daemon.h"
+#include "bb_handshake.h"
 #include "bb_registry.h"
 #include "bb_secret.h"
 #include "bb_session.h"
 #include "bb_streamid.h"
 
 #define BB_INGEST_BACKLOG      128
-#define BB_INGEST_ID_LOG_MAX   64
 #define BB_INGEST_SETTLE_S     60     /* look at the staging folder */
 #define BB_INGEST_RCVBUF       (8 * 1024 * 1024)
 
-/* What the listener callback needs, from libsrt's thread. */
-typedef struct {
-    bb_registry_t  *registry;
-} bb_ingest_t;
-
-
-/* Formats a peer address as "1.2.3.4:5678" or "[::1]:5678". */
-static void
-bb_ingest_peer(const struct sockaddr *sa, char *buf, size_t size)
-{
-    char  host[INET6_ADDRSTRLEN];
-
-    if (sa->sa_family == AF_INET6) {
-        const struct sockaddr_in6  *sin6 = (const void *) sa;
-
-        inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
-        snprintf(buf, size, "[%s]:%u", host, ntohs(sin6->sin6_port));
-
-    } else {
-        const struct sockaddr_in  *sin = (const void *) sa;
-
-        inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
-        snprintf(buf, size, "%s:%u", host, ntohs(sin->sin_port));
-    }
-}
-
-
-/*
- * Copies at most BB_INGEST_ID_LOG_MAX bytes of a caller-chosen stream id
- * into buf for logging, replacing anything unprintable: the id is untrusted
- * and must not forge log lines.
- */
-static void
-bb_ingest_id_for_log(const char *id, char *buf)
-{
-    size_t  i;
-
-    for (i = 0; id != NULL && id[i] && i < BB_INGEST_ID_LOG_MAX; i++) {
-        buf[i] = (id[i] >= 0x20 && id[i] < 0x7f && id[i] != '"') ? id[i] : '?';
-    }
-
-    buf[i] = '\0';
-}
-
-
-/*
- * libsrt's listener callback: returning -1 refuses the handshake.  The
- * stream id must name a registered device that publishes; the connection
- * then takes that device's key as its passphrase, and a caller with
- * another key (or none) fails the handshake inside libsrt.
- */
-static int
-bb_ingest_handshake(void *opaque, SRTSOCKET ns, int hsversion,
-    const struct sockaddr *peer, const char *streamid)
-{
-    bb_ingest_t    *ing = opaque;
-    char            from[INET6_ADDRSTRLEN + 8], id[BB_INGEST_ID_LOG_MAX + 1];
-    char            device_id[BB_DEVICE_ID_MAX + 1];
-    char            key[BB_DEVICE_KEY_LEN + 1];
-    bb_streamid_e   rc;
-
-    (void) hsversion;
-
-    bb_ingest_peer(peer, from, sizeof(from));
-    bb_ingest_id_for_log(streamid, id);
-
-    rc = bb_streamid_parse(streamid, streamid ? strlen(streamid) : 0,
-                           device_id);
-
-    if (rc != BB_STREAMID_OK) {
-        bb_log("warn", "ingest: refused caller from %s, stream id \"%s\": "
-               "%s", from, id, bb_streamid_reason(rc));
-        srt_setrejectreason(ns, SRT_REJX_BAD_REQUEST);
-        return -1;
-    }
-
-    if (bb_registry_key(ing->registry, device_id, key) != 0) {
-        bb_log("warn", "ingest: refused device \"%s\" from %s: no such "
-               "device is registered", device_id, from);
-        srt_setrejectreason(ns, SRT_REJX_FORBIDDEN);
-        return -1;
-    }
-
-    if (srt_setsockflag(ns, SRTO_PASSPHRASE, key, BB_DEVICE_KEY_LEN) != 0) {
-        bb_log("error", "ingest: cannot set the passphrase of device "
-               "\"%s\": %s", device_id, srt_getlasterror_str());
-        memset(key, 0, sizeof(key));
-        return -1;
-    }
-
-    memset(key, 0, sizeof(key));
-
-    return 0;
-}
-
 
 static SRTSOCKET
-bb_ingest_listen(const char *listen, bb_ingest_t *ing)
+bb_ingest_listen(const char *listen, bb_handshake_t *hs)
 {
     int               no, rc, rcvbuf;
     char              host[256], *colon;
@@ -183,7 +81,7 @@ bb_ingest_listen(const char *listen, bb_ingest_t *ing)
         || srt_setsockflag(s, SRTO_UDP_RCVBUF, &rcvbuf, sizeof(rcvbuf)) != 0
         || srt_bind(s, ai->ai_addr, (int) ai->ai_addrlen) != 0
         || srt_listen(s, BB_INGEST_BACKLOG) != 0
-        || srt_listen_callback(s, bb_ingest_handshake, ing) != 0)
+        || srt_listen_callback(s, bb_handshake_callback, hs) != 0)
     {
         bb_log("emerg", "ingest: cannot listen for SRT on udp %s: %s",
                listen, srt_getlasterror_str());
@@ -215,7 +113,7 @@ bb_ingest_device_gone(const char *device_id, void *data)
  * triggered: another waiting one wakes the next wait at once).
  */
 static void
-bb_ingest_accept(SRTSOCKET lsn, bb_sessions_t *all)
+bb_ingest_accept(bb_handshake_t *hs, SRTSOCKET lsn, bb_sessions_t *all)
 {
     int                      len;
     char                     sid[BB_STREAMID_MAX + 1], from[80];
@@ -230,7 +128,9 @@ bb_ingest_accept(SRTSOCKET lsn, bb_sessions_t *all)
         return;
     }
 
-    bb_ingest_peer((struct sockaddr *) &peer, from, sizeof(from));
+    bb_handshake_accepted(hs, s);
+
+    bb_handshake_peer((struct sockaddr *) &peer, from, sizeof(from));
 
     len = BB_STREAMID_MAX;
     if (srt_getsockflag(s, SRTO_STREAMID, sid, &len) != 0
@@ -248,7 +148,8 @@ bb_ingest_accept(SRTSOCKET lsn, bb_sessions_t *all)
 
 
 static void
-bb_ingest_serve(bb_daemon_t *d, SRTSOCKET lsn, bb_sessions_t *all)
+bb_ingest_serve(bb_daemon_t *d, bb_handshake_t *hs, SRTSOCKET lsn,
+    bb_sessions_t *all)
 {
     int        eid, events, rn;
     time_t     now, settled;
@@ -265,7 +166,7 @@ bb_ingest_serve(bb_daemon_t *d, SRTSOCKET lsn, bb_sessions_t *all)
         if (srt_epoll_wait(eid, ready, &rn, NULL, NULL, 500,
                            NULL, NULL, NULL, NULL) > 0)
         {
-            bb_ingest_accept(lsn, all);
+            bb_ingest_accept(hs, lsn, all);
         }
 
         now = time(NULL);
@@ -295,7 +196,8 @@ bb_ingest_secret(bb_daemon_t *d, unsigned char *secret, size_t *len)
                        "device.key");
 
     if (bb_secret_read(path, secret, len, &loose, err, sizeof(err)) != 0) {
-        bb_log("emerg", "ingest: blackbox_device_secret_file: %s", err);
+        bb_log("emerg", "ingest: blackbox_device_secret_file \"%s\" %s",
+               path, err);
         return -1;
     }
 
@@ -325,15 +227,43 @@ bb_ingest_staging(const char *storage)
 }
 
 
+/* The limits of the daemon's file, with their defaults. */
+static int
+bb_ingest_limits(bb_daemon_t *d, bb_sessions_t *all)
+{
+    int        idle_ms;
+    char       err[256];
+    long long  max;
+
+    if (bb_conf_get_ms(&d->conf, "blackbox_srt_idle_timeout", 10000,
+                       &idle_ms, err, sizeof(err)) != 0
+        || bb_conf_get_number(&d->conf, "blackbox_srt_max_connections", 1000,
+                              &max, err, sizeof(err)) != 0
+        || bb_conf_get_number(&d->conf, "blackbox_srt_max_bitrate",
+                              20000000, &all->max_bitrate, err, sizeof(err))
+           != 0)
+    {
+        bb_log("emerg", "ingest: %s", err);
+        return -1;
+    }
+
+    all->idle_s = idle_ms < 1000 ? 1 : idle_ms / 1000;
+    all->max_sessions = max > 100000 ? 100000 : (unsigned) max;
+
+    return 0;
+}
+
+
 int
 main(int argc, char **argv)
 {
     size_t          secret_len;
     bb_daemon_t     d;
-    bb_ingest_t     ing;
+    bb_handshake_t  hs;
     const char     *listen;
     SRTSOCKET       lsn;
     bb_sessions_t   all;
+    bb_registry_t  *registry;
     unsigned char   secret[BB_SECRET_MAX];
 
     if (bb_daemon_init(&d, "ingest", argc, argv) != 0) {
@@ -349,6 +279,11 @@ main(int argc, char **argv)
     }
 
     memset(&all, 0, sizeof(all));
+
+    if (bb_ingest_limits(&d, &all) != 0) {
+        return 1;
+    }
+
     all.storage = d.storage;
     all.api.postgres = d.postgres;
     all.api.redis = d.redis;
@@ -359,20 +294,20 @@ main(int argc, char **argv)
 
     av_log_set_level(AV_LOG_ERROR);
 
-    ing.registry = bb_registry_start(d.postgres, secret, secret_len,
-                                     bb_ingest_device_gone, &all);
+    registry = bb_registry_start(d.postgres, secret, secret_len,
+                                 bb_ingest_device_gone, &all);
     memset(secret, 0, sizeof(secret));
 
-    if (ing.registry == NULL) {
+    if (registry == NULL) {
         return 1;
     }
 
     srt_startup();
-    srt_setloglevel(LOG_ERR);
+    bb_handshake_init(&hs, registry, &all);
 
-    lsn = bb_ingest_listen(listen, &ing);
+    lsn = bb_ingest_listen(listen, &hs);
     if (lsn == SRT_INVALID_SOCK) {
-        bb_registry_stop(ing.registry);
+        bb_registry_stop(registry);
         srt_cleanup();
         return 1;
     }
@@ -383,11 +318,11 @@ main(int argc, char **argv)
     bb_log("notice", "ingest: listening for SRT on udp %s as \"%s\"",
            listen, d.node);
 
-    bb_ingest_serve(&d, lsn, &all);
+    bb_ingest_serve(&d, &hs, lsn, &all);
 
     srt_close(lsn);
     bb_session_stop_all(&all);
-    bb_registry_stop(ing.registry);
+    bb_registry_stop(registry);
     srt_cleanup();
     bb_daemon_exit(&d);
 

@@ -23,7 +23,7 @@
 
 #define BB_SESSION_AVIO_SIZE   (64 * 1024)
 #define BB_SESSION_RCV_MS      1000     /* a receive gives up this often */
-#define BB_SESSION_IDLE_S      10       /* no data this long: it is over */
+#define BB_SESSION_RATE_S      10       /* bit rate measured over this */
 #define BB_SESSION_LIVE_S      (3 * BB_SESSION_BEAT_S)
 #define BB_SESSION_PATH_MAX    4200
 
@@ -51,6 +51,10 @@ typedef struct {
     bb_session_clip_t  prev;           /* just cut, still taking the
                                           audio heard before the cut */
     unsigned           clips;
+    int                idle;           /* closed for sending nothing */
+    int                received;       /* anything, ever */
+    time_t             rate_since;     /* the bit rate's window */
+    long long          rate_bytes;
 } bb_session_run_t;
 
 
@@ -66,24 +70,71 @@ bb_session_now_ms(void)
 
 
 /*
+ * 1 when the connection sends more than blackbox_srt_max_bitrate over the
+ * last BB_SESSION_RATE_S seconds: a misbehaving sender, cut off before it
+ * fills the disk or starves the others of the shared UDP socket.
+ */
+static int
+bb_session_over_rate(bb_session_run_t *run, int n, time_t now)
+{
+    long long  rate;
+
+    run->rate_bytes += n;
+
+    if (now - run->rate_since < BB_SESSION_RATE_S) {
+        return 0;
+    }
+
+    rate = run->rate_bytes * 8 / (now - run->rate_since);
+    run->rate_since = now;
+    run->rate_bytes = 0;
+
+    if (run->s->all->max_bitrate <= 0 || rate <= run->s->all->max_bitrate) {
+        return 0;
+    }
+
+    bb_log("warn", "ingest: device \"%s\" from %s sends %lld kbit/s, over "
+           "blackbox_srt_max_bitrate (%lld kbit/s): closing",
+           run->s->device_id, run->s->peer, rate / 1000,
+           run->s->all->max_bitrate / 1000);
+
+    return 1;
+}
+
+
+/*
  * The AVIOContext's reader: one SRT message (up to 1316 bytes of TS)
  * a call.  Times out every second to see whether the session is closing;
- * a connection silent for BB_SESSION_IDLE_S is over.
+ * a connection silent for blackbox_srt_idle_timeout is over.
  */
 static int
 bb_session_read(void *opaque, uint8_t *buf, int size)
 {
-    bb_session_t  *s = opaque;
-    int            n;
-    time_t         idle_since;
+    bb_session_run_t  *run = opaque;
+    bb_session_t      *s = run->s;
+    int                n;
+    time_t             idle_since, now;
 
     idle_since = time(NULL);
 
+    /* Closed already: the demuxer may ask again. */
+    if (run->idle) {
+        return AVERROR_EOF;
+    }
+
     while (!s->closing) {
         n = srt_recvmsg(s->sock, (char *) buf, size);
+        now = time(NULL);
 
         if (n > 0) {
-            s->last_data = time(NULL);
+            s->last_data = now;
+            run->received = 1;
+
+            if (bb_session_over_rate(run, n, now)) {
+                run->idle = 1;
+                return AVERROR_EOF;
+            }
+
             return n;
         }
 
@@ -91,14 +142,33 @@ bb_session_read(void *opaque, uint8_t *buf, int size)
             return AVERROR_EOF;
         }
 
-        if (time(NULL) - idle_since >= BB_SESSION_IDLE_S) {
+        if (now - idle_since >= s->all->idle_s) {
             bb_log("warn", "ingest: device \"%s\" from %s sent nothing for "
-                   "%d s: closing", s->device_id, s->peer, BB_SESSION_IDLE_S);
+                   "%d s: closing", s->device_id, s->peer, s->all->idle_s);
+            run->idle = 1;
             return AVERROR_EOF;
         }
     }
 
     return AVERROR_EOF;
+}
+
+
+/* The connection's figures from libsrt, for a log line. */
+static void
+bb_session_stats(bb_session_t *s, char *buf, size_t size)
+{
+    SRT_TRACEBSTATS  perf;
+
+    if (srt_bstats(s->sock, &perf, 0) != 0) {
+        snprintf(buf, size, "no SRT statistics");
+        return;
+    }
+
+    snprintf(buf, size, "%.1f Mbit/s, %lld bytes, lost %d, retransmitted "
+             "%d, dropped %d", perf.mbpsRecvRate,
+             (long long) perf.byteRecvTotal, perf.pktRcvLossTotal,
+             perf.pktRcvRetrans, perf.pktRcvDropTotal);
 }
 
 
@@ -161,7 +231,7 @@ static void
 bb_session_clip_end(bb_session_run_t *run, bb_session_clip_t *c)
 {
     int        rc;
-    char       err[256];
+    char       err[256], stats[160];
     long long  duration;
 
     if (c->rx == NULL) {
@@ -183,6 +253,9 @@ bb_session_clip_end(bb_session_run_t *run, bb_session_clip_t *c)
     }
 
     run->clips++;
+    bb_session_stats(run->s, stats, sizeof(stats));
+    bb_log("info", "ingest: device \"%s\": clip of %lld ms at %lld; %s",
+           run->s->device_id, duration, c->ms, stats);
     (void) bb_session_settle(run->s->all, c->staged, run->s->device_id,
                              c->ms);
 }
@@ -348,8 +421,17 @@ bb_session_packet(bb_session_run_t *run, AVPacket *pkt)
     rc = bb_remux_write(c->rx, video ? 0 : 1, pkt, err, sizeof(err));
 
     if (rc < 0) {
-        bb_log("error", "ingest: device \"%s\": cannot write clip \"%s\": "
-               "%s", run->s->device_id, c->staged, err);
+        /*
+         * A full or failing disk: this clip stops here, its journal keeps
+         * the whole GOPs written (settled later as the partial clip it
+         * is), and the connection closes, so that the device keeps its
+         * own copy and back-fills it.
+         */
+        bb_log("error", "ingest: device \"%s\" from %s: cannot write clip "
+               "\"%s\": %s: closing the connection", run->s->device_id,
+               run->s->peer, c->staged, err);
+        bb_remux_close(c->rx);
+        c->rx = NULL;
         return -1;
     }
 
@@ -369,7 +451,7 @@ bb_session_open(bb_session_run_t *run)
     const AVCodec       *codec;
 
     buf = av_malloc(BB_SESSION_AVIO_SIZE);
-    pb = buf ? avio_alloc_context(buf, BB_SESSION_AVIO_SIZE, 0, run->s,
+    pb = buf ? avio_alloc_context(buf, BB_SESSION_AVIO_SIZE, 0, run,
                                   bb_session_read, NULL, NULL)
              : NULL;
     run->ic = avformat_alloc_context();
@@ -391,9 +473,13 @@ bb_session_open(bb_session_run_t *run)
     }
 
     if (rc < 0) {
-        av_strerror(rc, err, sizeof(err));
-        bb_log("error", "ingest: device \"%s\" from %s: not an MPEG-TS "
-               "stream: %s", run->s->device_id, run->s->peer, err);
+        /* A connection that never sent was told as such already. */
+        if (!run->idle || run->received) {
+            av_strerror(rc, err, sizeof(err));
+            bb_log("error", "ingest: device \"%s\" from %s: not an MPEG-TS "
+                   "stream: %s", run->s->device_id, run->s->peer, err);
+        }
+
         return -1;
     }
 
@@ -511,6 +597,7 @@ bb_session_run(void *data)
 
     memset(&run, 0, sizeof(run));
     run.s = s;
+    run.rate_since = time(NULL);
     pkt = av_packet_alloc();
 
     if (pkt != NULL && bb_session_open(&run) == 0) {
@@ -534,8 +621,9 @@ bb_session_run(void *data)
     bb_session_close_input(&run);
     av_packet_free(&pkt);
 
+    bb_session_stats(s, err, sizeof(err));
     bb_log("notice", "ingest: device \"%s\" from %s disconnected after %u "
-           "clips", s->device_id, s->peer, run.clips);
+           "clips: %s", s->device_id, s->peer, run.clips, err);
 
     srt_close(s->sock);
 
@@ -625,6 +713,20 @@ bb_session_start(bb_sessions_t *all, SRTSOCKET sock, const char *device_id,
     pthread_attr_destroy(&attr);
 
     return 0;
+}
+
+
+int
+bb_session_room(bb_sessions_t *all, const char *device_id)
+{
+    int  room;
+
+    pthread_mutex_lock(&all->lock);
+    room = all->count < all->max_sessions
+           || bb_session_find(all, device_id) != NULL;
+    pthread_mutex_unlock(&all->lock);
+
+    return room;
 }
 
 

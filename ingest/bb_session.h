@@ -35,6 +35,10 @@ typedef struct {
     const char        *storage;
     bb_api_conf_t      api;          /* PostgreSQL, Redis, timeouts */
 
+    int                idle_s;       /* blackbox_srt_idle_timeout */
+    unsigned           max_sessions; /* blackbox_srt_max_connections */
+    long long          max_bitrate;  /* blackbox_srt_max_bitrate, bit/s */
+
     pthread_mutex_t    lock;         /* guards the list and the count */
     pthread_cond_t     ended;        /* a session ended */
     bb_session_t      *sessions;
@@ -62,6 +66,12 @@ struct bb_session_s {
  */
 int bb_session_start(bb_sessions_t *all, SRTSOCKET sock,
     const char *device_id, const char *peer);
+
+/*
+ * 1 when another connection may start for device_id: under the limit of
+ * sessions, or replacing one of the device's own.
+ */
+int bb_session_room(bb_sessions_t *all, const char *device_id);
 
 /* Closes device_id's session, if any (the device was deleted). */
 void bb_session_cut(bb_sessions_t *all, const char *device_id);

@@ -384,6 +384,43 @@ bb_conf_get_ms(bb_conf_t *conf, const char *name, int def_ms, int *ms,
 }
 
 
+int
+bb_conf_get_number(bb_conf_t *conf, const char *name, long long def,
+    long long *v, char *err, size_t errlen)
+{
+    char        *end;
+    long long    n, scale;
+    const char  *value;
+
+    value = bb_conf_get(conf, name, NULL);
+
+    if (value == NULL) {
+        *v = def;
+        return 0;
+    }
+
+    n = strtoll(value, &end, 10);
+    scale = *end == 'k' ? 1000 : *end == 'm' ? 1000000
+            : *end == 'g' ? 1000000000 : 1;
+
+    if (scale != 1) {
+        end++;
+    }
+
+    if (end == value || *end != '\0' || n < 0 || n > LLONG_MAX / scale
+        || value[0] == '-' || value[0] == '+' || value[0] == ' ')
+    {
+        snprintf(err, errlen, "\"%s\" is not a number for %s "
+                 "(use e.g. 500, 20m)", value, name);
+        return -1;
+    }
+
+    *v = n * scale;
+
+    return 0;
+}
+
+
 const bb_conf_entry_t *
 bb_conf_unknown(const bb_conf_t *conf, const char *const *known)
 {

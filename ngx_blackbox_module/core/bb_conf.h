@@ -54,6 +54,14 @@ const char *bb_conf_get(bb_conf_t *conf, const char *name, const char *def);
 int bb_conf_get_ms(bb_conf_t *conf, const char *name, int def_ms, int *ms,
     char *err, size_t errlen);
 
+/*
+ * The value of name as a whole number with an optional decimal suffix k,
+ * m or g (20m is 20,000,000), or def when absent.  Returns 0, or -1 with
+ * why in err.
+ */
+int bb_conf_get_number(bb_conf_t *conf, const char *name, long long def,
+    long long *v, char *err, size_t errlen);
+
 /* Parses a duration as bb_conf_get_ms does; returns -1 if malformed. */
 int bb_duration_ms(const char *s, int *ms);
 

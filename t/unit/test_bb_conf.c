@@ -349,6 +349,56 @@ test_get_ms(void)
 
 
 static void
+test_get_number(void)
+{
+    char        err[256];
+    size_t      i;
+    long long   v;
+    bb_conf_t   conf;
+    static const struct {
+        const char  *name;
+        long long    want;      /* -1: refused */
+    } cases[] = {
+        { "plain", 500 }, { "kilo", 64000 }, { "mega", 20000000 },
+        { "giga", 1000000000 }, { "zero", 0 }, { "neg", -1 },
+        { "plus", -1 }, { "unit", -1 }, { "empty", -1 }, { "huge", -1 },
+        { "twice", -1 }, { "absent", 42 },
+    };
+
+    if (!is_int(bb_conf_parse(&conf, "plain 500;\nkilo 64k;\nmega 20m;\n"
+                              "giga 1g;\nzero 0;\nneg -5;\nplus +5;\n"
+                              "unit 5x;\nempty \"\";\n"
+                              "huge 99999999999999g;\ntwice 5mm;\n",
+                              SOURCE, err, sizeof(err)), 0,
+                "parse for get_number"))
+    {
+        diag("error: %s", err);
+        return;
+    }
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        v = -7;
+        err[0] = '\0';
+
+        if (cases[i].want < 0) {
+            ok(bb_conf_get_number(&conf, cases[i].name, 42, &v, err,
+                                  sizeof(err)) == -1
+               && strstr(err, "is not a number") != NULL,
+               "get_number refuses %s (%s)", cases[i].name, err);
+
+        } else {
+            ok(bb_conf_get_number(&conf, cases[i].name, 42, &v, err,
+                                  sizeof(err)) == 0 && v == cases[i].want,
+               "get_number %s is %lld (%lld)", cases[i].name,
+               cases[i].want, v);
+        }
+    }
+
+    bb_conf_free(&conf);
+}
+
+
+static void
 test_load_missing(void)
 {
     char       dir[] = "/tmp/bb-unit-conf-XXXXXX";
@@ -504,6 +554,7 @@ main(void)
     test_unknown();
     test_duration();
     test_get_ms();
+    test_get_number();
     test_load_missing();
     test_load_file();
     test_load_size_limit();
