@@ -9,6 +9,7 @@
 #                 build/asan; make test-asan runs the suite against them only
 #   make stop     stop a stack started by make run, from another shell
 #   make bench    measure, against nginx's own baseline in the same run
+#   make fuzz     libFuzzer over the MP4 index reader (FUZZ_TIME seconds)
 
 SHELL       := /bin/bash
 BUILD       ?= build
@@ -58,7 +59,7 @@ NGX_CC_OPT  := -Wextra -Wno-unused-parameter \
                $(SAN_FLAGS)
 NGX_LD_OPT  := $(SAN_FLAGS)
 
-.PHONY: all asan bench deps run stop test test-asan unit clean
+.PHONY: all asan bench deps fuzz run stop test test-asan unit clean
 .DELETE_ON_ERROR:
 
 all: $(MODULE) $(INGEST) $(WORKER) $(UNIT_BINS)
@@ -129,6 +130,38 @@ bench: deps
 	@$(MAKE) -s all
 	perl -I t/lib bench/auth.pl
 	perl -I t/lib bench/library.pl
+
+# libFuzzer over the MP4 index reader (needs clang); a crash is left in
+# build/fuzz/ as crash-*, to become a unit test once mended.
+FUZZ_TIME   ?= 120
+FUZZ_DIR    := build/fuzz
+FUZZ_SRCS   := fuzz/fuzz_bb_mp4.c ngx_blackbox_module/core/bb_mp4.c \
+               ngx_blackbox_module/core/bb_mp4_segment.c
+
+$(FUZZ_DIR)/fuzz_bb_mp4: $(FUZZ_SRCS) ngx_blackbox_module/core/bb_mp4.h \
+                         ngx_blackbox_module/core/bb_mp4_segment.h
+	@command -v clang >/dev/null \
+	    || { echo "make fuzz needs clang: apt-get install clang"; exit 1; }
+	@mkdir -p $(@D)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=undefined -Ingx_blackbox_module/core \
+	    $(FUZZ_SRCS) -o $@
+
+fuzz: $(FUZZ_DIR)/fuzz_bb_mp4
+	@mkdir -p $(FUZZ_DIR)/corpus
+	@cd $(FUZZ_DIR)/corpus && [ -n "$$(ls)" ] || { \
+	    ff="ffmpeg -nostdin -loglevel error -y"; \
+	    v="-f lavfi -i testsrc=size=64x48:rate=10"; \
+	    a="-f lavfi -i sine=sample_rate=8000"; \
+	    $$ff $$v $$a -c:v libx264 -g 5 -c:a aac -t 1 n.mp4 && \
+	    $$ff $$v $$a -c:v libx264 -g 5 -c:a aac -t 1 \
+	        -movflags +faststart f.mp4 && \
+	    $$ff $$v $$a -c:v libx264 -g 5 -c:a aac -t 1 \
+	        -movflags frag_keyframe+empty_moov+default_base_moof fr.mp4 && \
+	    $$ff $$v -c:v libx265 -x265-params log-level=error:keyint=5 \
+	        -t 1 h.mp4; }
+	$(FUZZ_DIR)/fuzz_bb_mp4 -max_len=16384 -max_total_time=$(FUZZ_TIME) \
+	    -artifact_prefix=$(FUZZ_DIR)/crash- $(FUZZ_DIR)/corpus
 
 clean:
 	rm -rf build
