@@ -12,6 +12,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -266,6 +267,14 @@ main(int argc, char **argv)
     bb_registry_t  *registry;
     unsigned char   secret[BB_SECRET_MAX];
 
+    /*
+     * glibc gives each thread that allocates an arena of its own; with a
+     * thread a session, that is megabytes a stream of memory held and
+     * never returned.  A few shared arenas do for threads that mostly
+     * wait on the network.
+     */
+    mallopt(M_ARENA_MAX, 4);
+
     if (bb_daemon_init(&d, "ingest", argc, argv) != 0) {
         return 1;
     }
@@ -292,7 +301,9 @@ main(int argc, char **argv)
     pthread_mutex_init(&all.lock, NULL);
     pthread_cond_init(&all.ended, NULL);
 
-    av_log_set_level(AV_LOG_ERROR);
+    /* A stream joined mid-GOP makes libavcodec complain until its next
+     * keyframe; what matters is said in our own lines. */
+    av_log_set_level(AV_LOG_FATAL);
 
     registry = bb_registry_start(d.postgres, secret, secret_len,
                                  bb_ingest_device_gone, &all);

@@ -55,6 +55,9 @@ typedef struct {
     int                received;       /* anything, ever */
     time_t             rate_since;     /* the bit rate's window */
     long long          rate_bytes;
+    time_t             stats_at;       /* libsrt's figures, as last taken */
+    int                has_stats;
+    SRT_TRACEBSTATS    stats;
 } bb_session_run_t;
 
 
@@ -66,6 +69,47 @@ bb_session_now_ms(void)
     gettimeofday(&tv, NULL);
 
     return (long long) tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+
+/*
+ * Takes libsrt's figures of the connection, at most every few seconds
+ * (they go with the socket once the peer has closed, so the last ones
+ * taken are what the session's end reports).
+ */
+static void
+bb_session_stats_take(bb_session_run_t *run, time_t now)
+{
+    SRT_TRACEBSTATS  perf;
+
+    if (now - run->stats_at < BB_SESSION_BEAT_S) {
+        return;
+    }
+
+    run->stats_at = now;
+
+    if (srt_bstats(run->s->sock, &perf, 0) == 0) {
+        run->stats = perf;
+        run->has_stats = 1;
+    }
+}
+
+
+/* The connection's figures, for a log line. */
+static void
+bb_session_stats(bb_session_run_t *run, char *buf, size_t size)
+{
+    SRT_TRACEBSTATS  *perf = &run->stats;
+
+    if (!run->has_stats) {
+        snprintf(buf, size, "no SRT statistics");
+        return;
+    }
+
+    snprintf(buf, size, "%.1f Mbit/s, %lld bytes, lost %d, retransmitted "
+             "%d, dropped %d", perf->mbpsRecvRate,
+             (long long) perf->byteRecvTotal, perf->pktRcvLossTotal,
+             perf->pktRcvRetrans, perf->pktRcvDropTotal);
 }
 
 
@@ -129,6 +173,7 @@ bb_session_read(void *opaque, uint8_t *buf, int size)
         if (n > 0) {
             s->last_data = now;
             run->received = 1;
+            bb_session_stats_take(run, now);
 
             if (bb_session_over_rate(run, n, now)) {
                 run->idle = 1;
@@ -138,7 +183,10 @@ bb_session_read(void *opaque, uint8_t *buf, int size)
             return n;
         }
 
-        if (n == SRT_ERROR && srt_getlasterror(NULL) != SRT_EASYNCRCV) {
+        /* A receive that timed out is no error: nothing came yet. */
+        if (n == SRT_ERROR && srt_getlasterror(NULL) != SRT_ETIMEOUT
+            && srt_getlasterror(NULL) != SRT_EASYNCRCV)
+        {
             return AVERROR_EOF;
         }
 
@@ -151,24 +199,6 @@ bb_session_read(void *opaque, uint8_t *buf, int size)
     }
 
     return AVERROR_EOF;
-}
-
-
-/* The connection's figures from libsrt, for a log line. */
-static void
-bb_session_stats(bb_session_t *s, char *buf, size_t size)
-{
-    SRT_TRACEBSTATS  perf;
-
-    if (srt_bstats(s->sock, &perf, 0) != 0) {
-        snprintf(buf, size, "no SRT statistics");
-        return;
-    }
-
-    snprintf(buf, size, "%.1f Mbit/s, %lld bytes, lost %d, retransmitted "
-             "%d, dropped %d", perf.mbpsRecvRate,
-             (long long) perf.byteRecvTotal, perf.pktRcvLossTotal,
-             perf.pktRcvRetrans, perf.pktRcvDropTotal);
 }
 
 
@@ -253,7 +283,8 @@ bb_session_clip_end(bb_session_run_t *run, bb_session_clip_t *c)
     }
 
     run->clips++;
-    bb_session_stats(run->s, stats, sizeof(stats));
+    bb_session_stats_take(run, 0x7fffffff);
+    bb_session_stats(run, stats, sizeof(stats));
     bb_log("info", "ingest: device \"%s\": clip of %lld ms at %lld; %s",
            run->s->device_id, duration, c->ms, stats);
     (void) bb_session_settle(run->s->all, c->staged, run->s->device_id,
@@ -439,6 +470,35 @@ bb_session_packet(bb_session_run_t *run, AVPacket *pkt)
 }
 
 
+/*
+ * Finds the streams' parameters.  libavformat decodes a few frames to do
+ * so; one decoding thread each keeps that from costing a frame pool per
+ * core for every connection.
+ */
+static int
+bb_session_probe(AVFormatContext *ic)
+{
+    int            rc;
+    unsigned       i, n;
+    AVDictionary  *opts[16];
+
+    n = ic->nb_streams < 16 ? ic->nb_streams : 16;
+
+    for (i = 0; i < n; i++) {
+        opts[i] = NULL;
+        av_dict_set(&opts[i], "threads", "1", 0);
+    }
+
+    rc = avformat_find_stream_info(ic, n == ic->nb_streams ? opts : NULL);
+
+    for (i = 0; i < n; i++) {
+        av_dict_free(&opts[i]);
+    }
+
+    return rc;
+}
+
+
 /* Opens the demuxer on the connection and picks the streams to keep. */
 static int
 bb_session_open(bb_session_run_t *run)
@@ -447,9 +507,11 @@ bb_session_open(bb_session_run_t *run)
     char                 err[128];
     uint8_t             *buf;
     AVIOContext         *pb;
+    AVDictionary        *opts;
     AVCodecParameters   *par;
     const AVCodec       *codec;
 
+    opts = NULL;
     buf = av_malloc(BB_SESSION_AVIO_SIZE);
     pb = buf ? avio_alloc_context(buf, BB_SESSION_AVIO_SIZE, 0, run,
                                   bb_session_read, NULL, NULL)
@@ -466,10 +528,19 @@ bb_session_open(bb_session_run_t *run)
     run->ic->pb = pb;
     run->ic->flags |= AVFMT_FLAG_CUSTOM_IO;
 
+    /*
+     * Probe until a keyframe with its parameter sets has come: a caller
+     * that joins mid-GOP waits up to a GOP for one (4 s of 8 Mbit/s).
+     */
+    av_dict_set(&opts, "probesize", "4000000", 0);
+    av_dict_set(&opts, "analyzeduration", "4000000", 0);
+
     rc = avformat_open_input(&run->ic, NULL, av_find_input_format("mpegts"),
-                             NULL);
+                             &opts);
+    av_dict_free(&opts);
+
     if (rc == 0) {
-        rc = avformat_find_stream_info(run->ic, NULL);
+        rc = bb_session_probe(run->ic);
     }
 
     if (rc < 0) {
@@ -621,7 +692,8 @@ bb_session_run(void *data)
     bb_session_close_input(&run);
     av_packet_free(&pkt);
 
-    bb_session_stats(s, err, sizeof(err));
+    bb_session_stats_take(&run, 0x7fffffff);
+    bb_session_stats(&run, err, sizeof(err));
     bb_log("notice", "ingest: device \"%s\" from %s disconnected after %u "
            "clips: %s", s->device_id, s->peer, run.clips, err);
 
@@ -654,14 +726,20 @@ int
 bb_session_start(bb_sessions_t *all, SRTSOCKET sock, const char *device_id,
     const char *peer)
 {
-    int             timeout;
+    int             timeout, yes;
     bb_session_t   *s, *old;
     pthread_attr_t  attr;
 
     s = calloc(1, sizeof(*s));
     timeout = BB_SESSION_RCV_MS;
+    yes = 1;
 
+    /*
+     * The socket inherits the listener's non-blocking mode: the session's
+     * thread blocks on it instead, a second at a time.
+     */
     if (s == NULL
+        || srt_setsockflag(sock, SRTO_RCVSYN, &yes, sizeof(yes)) != 0
         || srt_setsockflag(sock, SRTO_RCVTIMEO, &timeout, sizeof(timeout))
            != 0)
     {
