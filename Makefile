@@ -130,6 +130,7 @@ bench: deps
 	@$(MAKE) -s all
 	perl -I t/lib bench/auth.pl
 	perl -I t/lib bench/library.pl
+	perl -I t/lib bench/ingest.pl
 
 # libFuzzer over the MP4 index reader (needs clang); a crash is left in
 # build/fuzz/ as crash-*, to become a unit test once mended.
