@@ -118,8 +118,12 @@ subtest 'garbage from a device with the right key' => sub {
     open my $fh, '>:raw', $junk or die;
     print $fh join '', map { chr int rand 256 } 1 .. 300_000;
     close $fh;
-    # srt-live-transmit reads a pipe, not a file, and must not reconnect.
-    system("cat $junk | timeout 15 srt-live-transmit -q -a:no file://con '"
+    # srt-live-transmit reads a pipe, not a file, and must not reconnect;
+    # fed all at once, it drops what comes before it is connected.
+    system("perl -e 'open F, q{<}, shift; binmode F; \$| = 1;"
+           . " while (read F, \$b, 1316) { print \$b;"
+           . " select undef, undef, undef, 0.002 }' $junk"
+           . " | timeout 15 srt-live-transmit -q -a:no -chunk:1316 file://con '"
            . url('#!::u=cam-02,m=publish', $other_key) . "' >/dev/null 2>&1");
     ok wait_until('the refusal', sub {
            slurp($log) =~ /device "cam-02" from [\d.:]+: (not an MPEG-TS|sends no H\.264)/ }, 30),
@@ -127,20 +131,51 @@ subtest 'garbage from a device with the right key' => sub {
     is scalar(files()), 0, 'no clip made';
 };
 
+# 150 s of 30 fps, encoded once, so that what was sent can be compared
+# frame by frame with what was stored.
+my $src = "$dir/src.ts";
+system('ffmpeg', '-nostdin', '-loglevel', 'error', '-y', '-f', 'lavfi',
+       '-i', 'testsrc=size=320x240:rate=30', '-f', 'lavfi', '-i',
+       'sine=frequency=440', '-t', '150', '-c:v', 'libx264', '-preset',
+       'ultrafast', '-g', '60', '-pix_fmt', 'yuv420p', '-c:a', 'aac',
+       '-f', 'mpegts', $src) == 0 or die 'ffmpeg failed';
+
+# The decoded video frames of a file, as md5s in order.
+sub frames {
+    my ($file) = @_;
+    return map { (split /,\s*/)[-1] } grep { !/^#/ } split /\n/,
+        `ffmpeg -nostdin -loglevel error -i $file -map 0:v -f framemd5 - 2>/dev/null`;
+}
+
 my $t0 = time;
 subtest '150 s pushed faster than real time: clips on the minute grid' => sub {
-    is publish(url('#!::u=cam-01,m=publish', $key), 150), 0,
-        'ffmpeg published';
-    ok wait_until('the clips', sub { my @r = rows('cam-01'); @r >= 3 }, 30),
-        'clips were indexed';
-    sleep 1;
+    # linger: ffmpeg waits for what is in flight before it hangs up.
+    my $pid = fork // die;
+    if ($pid == 0) {
+        open STDERR, '>', '/dev/null';
+        exec 'ffmpeg', '-nostdin', '-loglevel', 'quiet', '-i', $src,
+             '-c', 'copy', '-f', 'mpegts',
+             url('#!::u=cam-01,m=publish', $key) . '&linger=10';
+        exit 127;
+    }
+    waitpid $pid, 0;
+    is $? >> 8, 0, 'ffmpeg published, without -re';
+    ok wait_until('the session end', sub {
+           slurp($log) =~ /"cam-01" from [\d.:]+ disconnected after/ }, 30),
+        'the session ended';
+    ok wait_until('the clips', sub {
+           my ($n) = slurp($log) =~ /"cam-01" from [\d.:]+ disconnected after (\d+) clips/;
+           $n && rows('cam-01') >= $n }, 30), 'its clips were indexed';
     my @rows = rows('cam-01');
     ok @rows >= 3 && @rows <= 4, scalar(@rows) . ' clips for 150 s';
     my $total = 0;
     $total += $_->[1] for @rows;
-    cmp_ok $total, '>', 140_000, "they hold $total ms of the 150 s";
+    cmp_ok abs($total - 150_000), '<=', 200,
+        "they hold $total ms of the 150 s";
     cmp_ok abs($rows[0][0] / 1000 - $t0), '<', 10,
         'the first starts when the session did';
+    cmp_ok $rows[$_][1], '>=', 59_000, "clip $_ is a whole minute"
+        for grep { $_ > 0 && $_ < $#rows } 0 .. $#rows;
     for my $i (1 .. $#rows) {
         my $since = $rows[$i][0] % 60_000;
         cmp_ok $since, '<', 2_100,
@@ -150,11 +185,17 @@ subtest '150 s pushed faster than real time: clips on the minute grid' => sub {
     }
     is_deeply [ map { "$_->[3]/$_->[4]" } @rows ],
         [ map { 'h264/aac' } @rows ], 'H.264 and AAC, remuxed as sent';
-    ok -f "$storage/$_->[2]", "$_->[2] is in the library" for @rows;
     is scalar(() = glob("$storage/.recording/*")), 0,
         'nothing left in staging';
-    my $probe = `ffprobe -v error -show_entries format=format_name -of csv=p=0 $storage/$rows[1][2]`;
-    like $probe, qr/mp4/, 'ffprobe reads a clip as MP4';
+    for my $r (@rows) {
+        like `ffprobe -v error -show_entries format=format_name -of csv=p=0 $storage/$r->[2] 2>&1`,
+            qr/\A"?mov,mp4,m4a,3gp,3g2,mj2"?\n\z/,
+            "$r->[2]: ffprobe reads it as MP4, no error";
+    }
+    my @sent = frames($src);
+    my @kept = map { frames("$storage/$_->[2]") } @rows;
+    is scalar(@kept), scalar(@sent), scalar(@sent) . ' frames sent, as many kept';
+    ok "@kept" eq "@sent", 'the very frames, in order';
 };
 
 subtest 'live while streaming, a heartbeat, then not live' => sub {
