@@ -9,6 +9,7 @@ use strict;
 use warnings;
 
 use lib 't/lib';
+use Blackbox::Ingest qw(wait_until);
 use Blackbox::Stack;
 use File::Temp qw(tempdir);
 use IO::Socket::INET;
@@ -17,25 +18,11 @@ use Test::More;
 use Time::HiRes qw(sleep time);
 
 my $s = Blackbox::Stack->start;
-my $log = $s->var . '/log/ingest.log';
 my $storage = $s->var . '/storage';
 my $dir = tempdir(CLEANUP => 1);
 my $alice = $s->user_token('alice');
+my $in = Blackbox::Ingest->new($s, $alice);
 
-sub slurp { my ($f) = @_; local (@ARGV, $/) = $f; <> }
-
-sub register {
-    my ($id) = @_;
-    my $r = $s->call('POST', '/api/v1/devices',
-                     { device_id => $id, nickname => $id }, $alice);
-    return $r->{json}{device_key} // die "cannot register $id";
-}
-
-sub url {
-    my ($streamid, $key) = @_;
-    return "srt://127.0.0.1:$s->{srt_port}?streamid=$streamid"
-         . (defined $key ? "&passphrase=$key" : '') . '&connect_timeout=3000';
-}
 
 # ffmpeg as a dashcam: $seconds of 320x240 H.264 (+ AAC) at 25 fps with a
 # keyframe every 2 s, sent as fast as it encodes unless $opt{re}.  Runs in
@@ -61,42 +48,27 @@ sub publish {
 
 sub files { my @f = grep { -f } glob("$storage/*/*/*.mp4"); @f }
 
-sub rows {
-    my ($device) = @_;
-    return map { [ split /\|/ ] } split /\n/, $s->psql(
-        "SELECT (extract(epoch FROM recorded_at) * 1000)::bigint,"
-      . " duration_ms, path, video_codec, coalesce(audio_codec, '')"
-      . " FROM clips WHERE device_id = '$device' ORDER BY recorded_at");
-}
 
-sub wait_until {
-    my ($what, $cond, $seconds) = @_;
-    my $deadline = time + ($seconds // 20);
-    while (time < $deadline) { return 1 if $cond->(); sleep 0.2 }
-    diag "timed out waiting for $what";
-    return 0;
-}
-
-my $key = register('cam-01');
-my $other_key = register('cam-02');
-wait_until('the registry', sub { slurp($log) =~ /devices registered/ });
+my $key = $in->register('cam-01');
+my $other_key = $in->register('cam-02');
+wait_until('the registry', sub { $in->log =~ /devices registered/ });
 
 subtest 'refused in the handshake, logged, no file' => sub {
-    isnt publish(url('#!::u=dev-1,m=publish', $key), 1), 0,
+    isnt publish($in->url('#!::u=dev-1,m=publish', $key), 1), 0,
         'an unknown device cannot publish';
-    like slurp($log), qr/refused device "dev-1" from 127\.0\.0\.1:\d+: no such/,
+    like $in->log, qr/refused device "dev-1" from 127\.0\.0\.1:\d+: no such/,
         'the log names the device and the peer';
-    isnt publish(url('#!::u=cam-01,m=publish', $other_key), 1), 0,
+    isnt publish($in->url('#!::u=cam-01,m=publish', $other_key), 1), 0,
         "another device's key: refused";
-    isnt publish(url('#!::u=cam-01,m=publish'), 1), 0, 'no key: refused';
-    isnt publish(url('#!::u=cam-01,m=request', $key), 1), 0,
+    isnt publish($in->url('#!::u=cam-01,m=publish'), 1), 0, 'no key: refused';
+    isnt publish($in->url('#!::u=cam-01,m=request', $key), 1), 0,
         'm=request (play): refused';
-    like slurp($log), qr/stream id "#!::u=cam-01,m=request": /,
+    like $in->log, qr/stream id "#!::u=cam-01,m=request": /,
         'logged with its stream id';
-    isnt publish(url('#!::m=publish', $key), 1), 0, 'no device: refused';
-    isnt publish(url('"quoted"' . ('x' x 200), $key), 1), 0,
+    isnt publish($in->url('#!::m=publish', $key), 1), 0, 'no device: refused';
+    isnt publish($in->url('"quoted"' . ('x' x 200), $key), 1), 0,
         'a hostile stream id: refused';
-    my ($line) = grep { /quoted/ } split /\n/, slurp($log);
+    my ($line) = grep { /quoted/ } split /\n/, $in->log;
     like $line, qr/stream id "\?quoted\?x{56}": /,
         'quotes replaced and the id cut to 64 bytes in the log';
     is scalar(files()), 0, 'no clip made';
@@ -124,9 +96,9 @@ subtest 'garbage from a device with the right key' => sub {
            . " while (read F, \$b, 1316) { print \$b;"
            . " select undef, undef, undef, 0.002 }' $junk"
            . " | timeout 15 srt-live-transmit -q -a:no -chunk:1316 file://con '"
-           . url('#!::u=cam-02,m=publish', $other_key) . "' >/dev/null 2>&1");
+           . $in->url('#!::u=cam-02,m=publish', $other_key) . "' >/dev/null 2>&1");
     ok wait_until('the refusal', sub {
-           slurp($log) =~ /device "cam-02" from [\d.:]+: (not an MPEG-TS|sends no H\.264)/ }, 30),
+           $in->log =~ /device "cam-02" from [\d.:]+: (not an MPEG-TS|sends no H\.264)/ }, 30),
         'the session ends with a clear log line';
     is scalar(files()), 0, 'no clip made';
 };
@@ -155,18 +127,18 @@ subtest '150 s pushed faster than real time: clips on the minute grid' => sub {
         open STDERR, '>', '/dev/null';
         exec 'ffmpeg', '-nostdin', '-loglevel', 'quiet', '-i', $src,
              '-c', 'copy', '-f', 'mpegts',
-             url('#!::u=cam-01,m=publish', $key) . '&linger=10';
+             $in->url('#!::u=cam-01,m=publish', $key) . '&linger=10';
         exit 127;
     }
     waitpid $pid, 0;
     is $? >> 8, 0, 'ffmpeg published, without -re';
     ok wait_until('the session end', sub {
-           slurp($log) =~ /"cam-01" from [\d.:]+ disconnected after/ }, 30),
+           $in->log =~ /"cam-01" from [\d.:]+ disconnected after/ }, 30),
         'the session ended';
     ok wait_until('the clips', sub {
-           my ($n) = slurp($log) =~ /"cam-01" from [\d.:]+ disconnected after (\d+) clips/;
-           $n && rows('cam-01') >= $n }, 30), 'its clips were indexed';
-    my @rows = rows('cam-01');
+           my ($n) = $in->log =~ /"cam-01" from [\d.:]+ disconnected after (\d+) clips/;
+           $n && $in->rows('cam-01') >= $n }, 30), 'its clips were indexed';
+    my @rows = $in->rows('cam-01');
     ok @rows >= 3 && @rows <= 4, scalar(@rows) . ' clips for 150 s';
     my $total = 0;
     $total += $_->[1] for @rows;
@@ -199,7 +171,7 @@ subtest '150 s pushed faster than real time: clips on the minute grid' => sub {
 };
 
 subtest 'live while streaming, a heartbeat, then not live' => sub {
-    my $pid = publish(url('#!::u=cam-02,m=publish', $other_key), 12,
+    my $pid = publish($in->url('#!::u=cam-02,m=publish', $other_key), 12,
                       background => 1, re => 1);
     ok wait_until('live', sub {
            my $d = $s->call('GET', '/api/v1/devices/cam-02', undef, $alice);
@@ -212,13 +184,13 @@ subtest 'live while streaming, a heartbeat, then not live' => sub {
 };
 
 subtest 'a newer connection replaces the old one at once' => sub {
-    my $old = publish(url('#!::u=cam-02,m=publish', $other_key), 30,
+    my $old = publish($in->url('#!::u=cam-02,m=publish', $other_key), 30,
                       background => 1, re => 1);
     sleep 3;
-    my $new = publish(url('#!::u=cam-02,m=publish', $other_key), 3,
+    my $new = publish($in->url('#!::u=cam-02,m=publish', $other_key), 3,
                       background => 1, re => 1);
     ok wait_until('the replacement', sub {
-           slurp($log) =~ /device "cam-02" connected again from/ }),
+           $in->log =~ /device "cam-02" connected again from/ }),
         'the old session is told to end';
     waitpid $new, 0;
     is $? >> 8, 0, 'the newer connection published';
@@ -227,8 +199,8 @@ subtest 'a newer connection replaces the old one at once' => sub {
 };
 
 subtest 'kill -9 mid-minute loses only the last seconds' => sub {
-    my $before = () = rows('cam-01');
-    my $pid = publish(url('#!::u=cam-01,m=publish', $key), 20,
+    my $before = () = $in->rows('cam-01');
+    my $pid = publish($in->url('#!::u=cam-01,m=publish', $key), 20,
                       background => 1, re => 1);
     sleep 10;
     $s->signal_service('ingest', 'KILL');
@@ -239,16 +211,16 @@ subtest 'kill -9 mid-minute loses only the last seconds' => sub {
     # Another node would wait until it goes stale; age it instead.
     utime time - 120, time - 120, @journals;
     is $s->start_service('ingest'), 0, 'the ingest starts again';
-    ok wait_until('recovery', sub { rows('cam-01') > $before }, 20),
+    ok wait_until('recovery', sub { $in->rows('cam-01') > $before }, 20),
         'the journal became a clip';
-    my @rows = rows('cam-01');
+    my @rows = $in->rows('cam-01');
     cmp_ok $rows[-1][1], '>=', 5_000,
         "it holds $rows[-1][1] ms of the 10 s recorded";
     is scalar(() = glob("$storage/.recording/*")), 0, 'staging is empty';
 };
 
 subtest 'deleting the device cuts its session' => sub {
-    my $pid = publish(url('#!::u=cam-02,m=publish', $other_key), 30,
+    my $pid = publish($in->url('#!::u=cam-02,m=publish', $other_key), 30,
                       background => 1, re => 1);
     ok wait_until('live', sub {
            $s->call('GET', '/api/v1/devices/cam-02', undef, $alice)
@@ -256,7 +228,7 @@ subtest 'deleting the device cuts its session' => sub {
     is $s->call('DELETE', '/api/v1/devices/cam-02', undef, $alice)->{status},
         204, 'deleted';
     ok wait_until('the cut', sub {
-           slurp($log) =~ /device "cam-02" was deleted or registered again/ }),
+           $in->log =~ /device "cam-02" was deleted or registered again/ }),
         'its session ends';
     kill 'TERM', $pid;
     waitpid $pid, 0;

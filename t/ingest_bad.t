@@ -8,33 +8,20 @@ use strict;
 use warnings;
 
 use lib 't/lib';
+use Blackbox::Ingest qw(wait_until);
 use Blackbox::Stack;
 use File::Temp qw(tempdir);
 use Test::More;
 use Time::HiRes qw(sleep time);
 
 my $s = Blackbox::Stack->start;
-my $log = $s->var . '/log/ingest.log';
 my $storage = $s->var . '/storage';
 my $dir = tempdir(CLEANUP => 1);
 my $alice = $s->user_token('alice');
+my $in = Blackbox::Ingest->new($s, $alice);
 
-sub slurp { my ($f) = @_; local (@ARGV, $/) = $f; <> }
 
-sub register {
-    my ($id) = @_;
-    my $r = $s->call('POST', '/api/v1/devices',
-                     { device_id => $id, nickname => $id }, $alice);
-    return $r->{json}{device_key} // die "cannot register $id";
-}
-
-sub url {
-    my ($streamid, $key) = @_;
-    return "srt://127.0.0.1:$s->{srt_port}?streamid=$streamid"
-         . (defined $key ? "&passphrase=$key" : '') . '&connect_timeout=3000';
-}
-
-sub dev_url { my ($id, $key) = @_; url("#!::u=$id,m=publish", $key) }
+sub dev_url { my ($id, $key) = @_; $in->url("#!::u=$id,m=publish", $key) }
 
 # Runs @cmd quietly; in the background (returns the pid) when $bg.
 sub run {
@@ -99,21 +86,6 @@ sub replay {
                . " file://con '$url'");
 }
 
-sub rows {
-    my ($device) = @_;
-    return map { [ split /\|/ ] } split /\n/, $s->psql(
-        "SELECT (extract(epoch FROM recorded_at) * 1000)::bigint,"
-      . " duration_ms, path, video_codec, coalesce(audio_codec, '')"
-      . " FROM clips WHERE device_id = '$device' ORDER BY recorded_at");
-}
-
-sub wait_until {
-    my ($what, $cond, $seconds) = @_;
-    my $deadline = time + ($seconds // 20);
-    while (time < $deadline) { return 1 if $cond->(); sleep 0.2 }
-    diag "timed out waiting for $what";
-    return 0;
-}
 
 sub healthy {
     ok kill(0, $s->pid('ingest')), 'the ingest is still running';
@@ -128,9 +100,9 @@ sub frames {
     return @md5;
 }
 
-my %key = map { $_ => register($_) }
+my %key = map { $_ => $in->register($_) }
     qw(cam-good cam-audio cam-bad cam-idle cam-cut cam-hevc cam-size cam-key);
-wait_until('the registry', sub { slurp($log) =~ /devices registered/ });
+wait_until('the registry', sub { $in->log =~ /devices registered/ });
 
 # The good stream runs beside every bad one below: 30 s at real rate.
 my $good_ts = "$dir/good.ts";
@@ -150,13 +122,13 @@ subtest 'valid TS with no video (audio only)' => sub {
     run(0, @FF, '-re', '-f', 'lavfi', '-i', 'sine=frequency=440', '-t', 4,
         '-c:a', 'aac', '-f', 'mpegts', dev_url('cam-audio', $key{'cam-audio'}));
     ok wait_until('the refusal', sub {
-           slurp($log) =~ /device "cam-audio" from [\d.:]+ sends no H\.264 or H\.265 video/ }),
+           $in->log =~ /device "cam-audio" from [\d.:]+ sends no H\.264 or H\.265 video/ }),
         'logged: sends no H.264 or H.265 video';
-    is scalar(rows('cam-audio')), 0, 'no clip';
+    is scalar($in->rows('cam-audio')), 0, 'no clip';
 };
 
 subtest 'a burst of 50 handshakes with wrong keys' => sub {
-    my $before = () = slurp($log) =~ /refused device "cam-key" from/g;
+    my $before = () = $in->log =~ /refused device "cam-key" from/g;
     my $wrong = 'x' x 32;
     my @pids = map {
         run(1, 'timeout', 20, @FF, '-f', 'lavfi', '-i', 'testsrc', '-t', 1,
@@ -166,18 +138,18 @@ subtest 'a burst of 50 handshakes with wrong keys' => sub {
     for (@pids) { waitpid $_, 0; $refused++ if $? != 0 }
     is $refused, 50, 'all 50 refused';
     ok wait_until('the log', sub {
-           my $n = () = slurp($log) =~ /refused device "cam-key" from/g;
+           my $n = () = $in->log =~ /refused device "cam-key" from/g;
            $n - $before >= 50 }), 'each refusal logged';
-    like slurp($log),
+    like $in->log,
         qr/refused device "cam-key" from 127\.0\.0\.1:\d+: wrong key/,
         'the log names the device, the peer and the wrong key';
     isnt run(0, @FF, '-f', 'lavfi', '-i', 'testsrc', '-t', 1,
              '-c:v', 'libx264', '-f', 'mpegts', dev_url('cam-key')), 0,
         'no key: refused';
     ok wait_until('the log', sub {
-           slurp($log) =~ /refused device "cam-key" from 127\.0\.0\.1:\d+: no key/ }),
+           $in->log =~ /refused device "cam-key" from 127\.0\.0\.1:\d+: no key/ }),
         'logged as no key';
-    is scalar(rows('cam-key')), 0, 'no clip';
+    is scalar($in->rows('cam-key')), 0, 'no clip';
     healthy();
 };
 
@@ -187,22 +159,22 @@ subtest 'an overlong stream id' => sub {
     my @push = (@FF, '-f', 'lavfi', '-i', 'testsrc', '-t', 1,
                 '-c:v', 'libx264', '-f', 'mpegts');
     isnt run(0, 'timeout', 20, @push,
-             url('#!::u=cam-key,m=publish,r=' . ('x' x 574), $key{'cam-key'})),
+             $in->url('#!::u=cam-key,m=publish,r=' . ('x' x 574), $key{'cam-key'})),
         0, '600 bytes: refused';
     # The longest id libsrt carries, naming no device that can exist.
     my $long = '#!::m=publish,u=' . ('x' x 496);
-    isnt run(0, 'timeout', 20, @push, url($long, $key{'cam-key'})), 0,
+    isnt run(0, 'timeout', 20, @push, $in->url($long, $key{'cam-key'})), 0,
         '512 bytes with a 496-byte device id: refused';
-    like slurp($log), qr/refused caller from 127\.0\.0\.1:\d+, stream id "#!::m=publish,u=x{48}": /,
+    like $in->log, qr/refused caller from 127\.0\.0\.1:\d+, stream id "#!::m=publish,u=x{48}": /,
         'logged with the peer and the id cut to 64 bytes';
-    is scalar(rows('cam-key')), 0, 'no clip';
+    is scalar($in->rows('cam-key')), 0, 'no clip';
     healthy();
 };
 
 subtest 'a corrupt packet every 50 packets' => sub {
     my $ts = "$dir/bad.ts";
     is make_ts($ts, 6), 0, 'made a stream';
-    my $data = slurp($ts);
+    my $data = do { open my $fh, '<:raw', $ts or die; local $/; <$fh> };
     srand 7;
     for (my $i = 0; $i * 188 < length $data; $i += 50) {
         substr($data, $i * 188 + 4, 40) =
@@ -212,7 +184,7 @@ subtest 'a corrupt packet every 50 packets' => sub {
     print $fh $data;
     close $fh;
     replay($ts, dev_url('cam-bad', $key{'cam-bad'}), 6);
-    ok wait_until('a clip', sub { rows('cam-bad') >= 1 }), 'a clip was made';
+    ok wait_until('a clip', sub { $in->rows('cam-bad') >= 1 }), 'a clip was made';
     healthy();
 };
 
@@ -221,15 +193,15 @@ subtest 'a stream that stops mid-packet' => sub {
     is make_ts($ts, 6), 0, 'made a stream';
     truncate $ts, (-s $ts) - 1000 - 94 or die;
     replay($ts, dev_url('cam-cut', $key{'cam-cut'}), 6);
-    ok wait_until('a clip', sub { rows('cam-cut') >= 1 }), 'a clip was made';
+    ok wait_until('a clip', sub { $in->rows('cam-cut') >= 1 }), 'a clip was made';
     healthy();
 };
 
 subtest 'an H.265 stream' => sub {
     is make_ts(dev_url('cam-hevc', $key{'cam-hevc'}), 4, vcodec => 'libx265'),
         0, 'ffmpeg published H.265';
-    ok wait_until('a clip', sub { rows('cam-hevc') >= 1 }), 'a clip was made';
-    my @rows = rows('cam-hevc');
+    ok wait_until('a clip', sub { $in->rows('cam-hevc') >= 1 }), 'a clip was made';
+    my @rows = $in->rows('cam-hevc');
     is_deeply [ map { $_->[3] } @rows ], [ map { 'hevc' } @rows ],
         'with video_codec hevc';
     my $probe = `ffprobe -v error -select_streams v -show_entries stream=codec_name -of csv=p=0 $storage/$rows[0][2]`;
@@ -246,43 +218,43 @@ subtest 'a resolution change mid-stream' => sub {
            '-c', 'copy', '-f', 'mpegts',
            dev_url('cam-size', $key{'cam-size'})), 0, 'published both';
     ok wait_until('the change', sub {
-           slurp($log) =~ /device "cam-size" changed its picture to 640x360/ }),
+           $in->log =~ /device "cam-size" changed its picture to 640x360/ }),
         'logged: changed its picture to 640x360';
-    ok wait_until('two clips', sub { rows('cam-size') >= 2 }), 'a new clip began';
+    ok wait_until('two clips', sub { $in->rows('cam-size') >= 2 }), 'a new clip began';
     my @sizes = map {
         my $f = "$storage/$_->[2]";
         scalar `ffprobe -v error -select_streams v -show_entries stream=width,height -of csv=p=0 $f`
-    } rows('cam-size');
+    } $in->rows('cam-size');
     chomp @sizes;
     is_deeply \@sizes, [ '320,240', '640,360' ], 'each clip has its own size';
 };
 
 subtest 'the idle connection closes after 10 s' => sub {
     ok wait_until('the idle timeout', sub {
-           slurp($log) =~ /device "cam-idle" from [\d.:]+ sent nothing for 10 s/ },
+           $in->log =~ /device "cam-idle" from [\d.:]+ sent nothing for 10 s/ },
            20), 'logged: sent nothing for 10 s';
     cmp_ok time - $t_idle, '>=', 9, 'not before';
-    unlike slurp($log), qr/"cam-idle" from [\d.:]+: not an MPEG-TS/,
+    unlike $in->log, qr/"cam-idle" from [\d.:]+: not an MPEG-TS/,
         'and told once, not as bad input';
     my %at = map { /:(\d\d)Z .*"cam-idle" from [\d.:]+ (sent nothing|disconnected)/
-                   ? ($2 => $1) : () } split /\n/, slurp($log);
+                   ? ($2 => $1) : () } split /\n/, $in->log;
     ok defined $at{disconnected}
        && ($at{disconnected} - $at{'sent nothing'}) % 60 <= 2,
         'its session ended at once, though the caller stays';
     kill 'TERM', $idle;
     waitpid $idle, 0;
-    is scalar(rows('cam-idle')), 0, 'no clip';
+    is scalar($in->rows('cam-idle')), 0, 'no clip';
 };
 
 subtest 'the good stream beside them kept every frame' => sub {
     waitpid $good, 0;
     is $? >> 8, 0, 'the good stream was published';
     ok wait_until('its clips', sub {
-           !(slurp($log) !~ /device "cam-good" from [\d.:]+ disconnected/) }),
+           !($in->log !~ /device "cam-good" from [\d.:]+ disconnected/) }),
         'its session ended';
     sleep 1;
     my @sent = frames($good_ts);
-    my @got = map { frames("$storage/$_->[2]") } rows('cam-good');
+    my @got = map { frames("$storage/$_->[2]") } $in->rows('cam-good');
     diag scalar(@got) . ' of ' . scalar(@sent) . ' frames';
     # Closing an SRT connection drops what is still in flight (< 1 s).
     cmp_ok scalar(@got), '>=', @sent - 25, 'all but the last moment';

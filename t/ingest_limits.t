@@ -7,31 +7,23 @@ use strict;
 use warnings;
 
 use lib 't/lib';
+use Blackbox::Ingest qw(wait_until);
 use Blackbox::Stack;
 use File::Temp qw(tempdir);
 use Test::More;
 use Time::HiRes qw(sleep time);
 
 my $s = Blackbox::Stack->start;
-my $log = $s->var . '/log/ingest.log';
 my $storage = $s->var . '/storage';
 my $dir = tempdir(CLEANUP => 1);
 my $alice = $s->user_token('alice');
+my $in = Blackbox::Ingest->new($s, $alice);
 
 # Whatever a test mounted goes, even when it dies, before the temp folders.
 my @mounts;
 sub unmount { system('umount', '-l', shift @mounts) while @mounts }
 END { unmount() }
 
-sub slurp { my ($f) = @_; local (@ARGV, $/) = $f; <> }
-
-sub wait_until {
-    my ($what, $cond, $seconds) = @_;
-    my $deadline = time + ($seconds // 20);
-    while (time < $deadline) { return 1 if $cond->(); sleep 0.2 }
-    diag "timed out waiting for $what";
-    return 0;
-}
 
 my %key = map {
     $_ => $s->call('POST', '/api/v1/devices', { device_id => $_,
@@ -46,7 +38,7 @@ print $conf "blackbox_srt_max_connections 2;\n",
 close $conf;
 $s->stop_service('ingest');
 is $s->start_service('ingest'), 0, 'the ingest starts with the limits';
-wait_until('the registry', sub { slurp($log) =~ /\d+ devices registered/ });
+wait_until('the registry', sub { $in->log =~ /\d+ devices registered/ });
 
 sub url {
     my ($id) = @_;
@@ -79,13 +71,13 @@ sub stop { kill 'TERM', @_; waitpid $_, 0 for @_ }
 subtest 'at most 2 connections' => sub {
     my @on = (publish('cam-1', 12), publish('cam-2', 12));
     ok wait_until('two sessions', sub {
-           my $l = slurp($log);
+           my $l = $in->log;
            $l =~ /"cam-1" from [\d.:]+: h264/ && $l =~ /"cam-2" from [\d.:]+: h264/ }),
         'two devices stream';
     my $third = publish('cam-3', 3);
     waitpid $third, 0;
     isnt $? >> 8, 0, 'a third cannot connect';
-    like slurp($log), qr/refused device "cam-3" from [\d.:]+: blackbox_srt_max_connections reached/,
+    like $in->log, qr/refused device "cam-3" from [\d.:]+: blackbox_srt_max_connections reached/,
         'refused in the handshake, and logged';
     stop(@on);
 };
@@ -93,10 +85,10 @@ subtest 'at most 2 connections' => sub {
 subtest 'a connection over the bit rate is cut off' => sub {
     my $pid = publish('cam-fast', 20, rate => '4M');
     ok wait_until('the cut', sub {
-           slurp($log) =~ /device "cam-fast" from [\d.:]+ sends \d+ kbit\/s, over blackbox_srt_max_bitrate \(1000 kbit\/s\): closing/ }, 25),
+           $in->log =~ /device "cam-fast" from [\d.:]+ sends \d+ kbit\/s, over blackbox_srt_max_bitrate \(1000 kbit\/s\): closing/ }, 25),
         'logged with its rate';
     ok wait_until('the end', sub {
-           slurp($log) =~ /"cam-fast" from [\d.:]+ disconnected after \d+ clips: [\d.]+ Mbit\/s, \d+ bytes, lost \d+, retransmitted \d+, dropped \d+/ }),
+           $in->log =~ /"cam-fast" from [\d.:]+ disconnected after \d+ clips: [\d.]+ Mbit\/s, \d+ bytes, lost \d+, retransmitted \d+, dropped \d+/ }),
         'the session ends, with its SRT figures';
     stop($pid);
 };
@@ -110,7 +102,7 @@ subtest 'a silent connection ends after the idle timeout' => sub {
                        . "file://con '" . url('cam-1') . "'";
     }
     ok wait_until('the timeout', sub {
-           slurp($log) =~ /"cam-1" from [\d.:]+ sent nothing for 3 s: closing/ }, 15),
+           $in->log =~ /"cam-1" from [\d.:]+ sent nothing for 3 s: closing/ }, 15),
         'closed after 3 s';
     stop($pid);
 };
@@ -130,7 +122,7 @@ subtest 'disk full: the clip stops, the connection closes' => sub {
 
     my $pid = publish('cam-full', 40, rate => '800k');
     ok wait_until('the failure', sub {
-           slurp($log) =~ /device "cam-full" from [\d.:]+: cannot write clip "[^"]+": .*: closing the connection/ }, 45),
+           $in->log =~ /device "cam-full" from [\d.:]+: cannot write clip "[^"]+": .*: closing the connection/ }, 45),
         'the write failure is logged, and the connection closed';
     stop($pid);
     ok kill(0, $s->pid('ingest')), 'the ingest runs on';
