@@ -562,6 +562,42 @@ bb_mp4_full(bb_mp4_parse_t *p, bb_mp4_box_t *box, uint64_t need,
 
 
 /*
+ * The 32-bit field of a full box (mvhd, tkhd, mdhd) that follows its
+ * creation and modification times: at byte 12 of the body in version 0,
+ * at byte 20 in version 1, whose times are 64-bit.  The box must hold
+ * need0 bytes past version and flags in version 0, need1 in version 1;
+ * *v is set only when it does.
+ */
+static bb_mp4_err_e
+bb_mp4_after_times(bb_mp4_parse_t *p, bb_mp4_box_t *box, uint64_t need0,
+    uint64_t need1, uint32_t *v)
+{
+    unsigned      version;
+    uint32_t      flags;
+    bb_mp4_err_e  rc;
+
+    rc = bb_mp4_full(p, box, need0, &version, &flags);
+    if (rc != BB_MP4_OK) {
+        return rc;
+    }
+
+    if (version == 1) {
+        rc = bb_mp4_full(p, box, need1, &version, &flags);
+        if (rc != BB_MP4_OK) {
+            return rc;
+        }
+
+        *v = bb_mp4_be32(box->body + 20);
+
+    } else {
+        *v = bb_mp4_be32(box->body + 12);
+    }
+
+    return BB_MP4_OK;
+}
+
+
+/*
  * A table of a full box: an entry count after version/flags (and skip
  * more bytes), entries of esize bytes; the count checked against them.
  */
@@ -607,28 +643,7 @@ bb_mp4_moov(bb_mp4_parse_t *p, bb_mp4_box_t *box)
 static bb_mp4_err_e
 bb_mp4_mvhd(bb_mp4_parse_t *p, bb_mp4_box_t *box)
 {
-    unsigned      version;
-    uint32_t      flags;
-    bb_mp4_err_e  rc;
-
-    rc = bb_mp4_full(p, box, 20, &version, &flags);
-    if (rc != BB_MP4_OK) {
-        return rc;
-    }
-
-    if (version == 1) {
-        rc = bb_mp4_full(p, box, 28, &version, &flags);
-        if (rc != BB_MP4_OK) {
-            return rc;
-        }
-
-        p->movie_timescale = bb_mp4_be32(box->body + 20);
-
-    } else {
-        p->movie_timescale = bb_mp4_be32(box->body + 12);
-    }
-
-    return BB_MP4_OK;
+    return bb_mp4_after_times(p, box, 20, 28, &p->movie_timescale);
 }
 
 
@@ -737,28 +752,7 @@ bb_mp4_trak(bb_mp4_parse_t *p, bb_mp4_box_t *box)
 static bb_mp4_err_e
 bb_mp4_tkhd(bb_mp4_parse_t *p, bb_mp4_box_t *box)
 {
-    unsigned      version;
-    uint32_t      flags;
-    bb_mp4_err_e  rc;
-
-    rc = bb_mp4_full(p, box, 12, &version, &flags);
-    if (rc != BB_MP4_OK) {
-        return rc;
-    }
-
-    if (version == 1) {
-        rc = bb_mp4_full(p, box, 20, &version, &flags);
-        if (rc != BB_MP4_OK) {
-            return rc;
-        }
-
-        p->trak.id = bb_mp4_be32(box->body + 20);
-
-    } else {
-        p->trak.id = bb_mp4_be32(box->body + 12);
-    }
-
-    return BB_MP4_OK;
+    return bb_mp4_after_times(p, box, 12, 20, &p->trak.id);
 }
 
 
@@ -835,28 +829,7 @@ bb_mp4_mdia(bb_mp4_parse_t *p, bb_mp4_box_t *box)
 static bb_mp4_err_e
 bb_mp4_mdhd(bb_mp4_parse_t *p, bb_mp4_box_t *box)
 {
-    unsigned      version;
-    uint32_t      flags;
-    bb_mp4_err_e  rc;
-
-    rc = bb_mp4_full(p, box, 16, &version, &flags);
-    if (rc != BB_MP4_OK) {
-        return rc;
-    }
-
-    if (version == 1) {
-        rc = bb_mp4_full(p, box, 28, &version, &flags);
-        if (rc != BB_MP4_OK) {
-            return rc;
-        }
-
-        p->trak.timescale = bb_mp4_be32(box->body + 20);
-
-    } else {
-        p->trak.timescale = bb_mp4_be32(box->body + 12);
-    }
-
-    return BB_MP4_OK;
+    return bb_mp4_after_times(p, box, 16, 28, &p->trak.timescale);
 }
 
 

@@ -22,14 +22,11 @@
  * Set BB_KEEP=1 to keep the temporary folder for a look.
  */
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libavformat/avformat.h>
@@ -38,6 +35,7 @@
 #include "bb_mp4.h"
 #include "bb_mp4_segment.h"
 #include "bb_remux.h"
+#include "media_fixture.h"
 #include "tap.h"
 
 
@@ -54,81 +52,11 @@
 #define FAST    "-movflags +faststart "
 #define FRAG    "-movflags frag_keyframe+empty_moov+default_base_moof "
 
-static char  dir[] = "/tmp/bb-unit-fmp4-XXXXXX";
-
-
-typedef struct {
-    unsigned char  *data;
-    size_t          size;
-} file_t;
-
-
 /* One line of ffmpeg's framemd5 of copied packets. */
 typedef struct {
     long long  dts, pts, duration, size;
     char       md5[33];
 } frame_t;
-
-
-static const char *
-in_dir(char *buf, size_t size, const char *name)
-{
-    snprintf(buf, size, "%s/%s", dir, name);
-
-    return buf;
-}
-
-
-static int
-has_encoder(const char *encoder)
-{
-    char  cmd[256];
-
-    snprintf(cmd, sizeof(cmd), "ffmpeg -hide_banner -encoders 2>/dev/null "
-             "| grep -q ' %s '", encoder);
-
-    return system(cmd) == 0;
-}
-
-
-static int
-slurp(const char *name, file_t *f)
-{
-    int          fd;
-    char         path[512];
-    struct stat  st;
-
-    f->data = NULL;
-    f->size = 0;
-
-    fd = open(in_dir(path, sizeof(path), name), O_RDONLY);
-    if (fd == -1) {
-        return -1;
-    }
-
-    if (fstat(fd, &st) == -1
-        || (f->data = malloc((size_t) st.st_size + 1)) == NULL
-        || read(fd, f->data, (size_t) st.st_size) != st.st_size)
-    {
-        close(fd);
-        free(f->data);
-        f->data = NULL;
-        return -1;
-    }
-
-    close(fd);
-    f->size = (size_t) st.st_size;
-
-    return 0;
-}
-
-
-static uint32_t
-be32(const unsigned char *p)
-{
-    return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16
-           | (uint32_t) p[2] << 8 | p[3];
-}
 
 
 /* Runs cmd; its whole output (stdout and stderr), malloc'd, or NULL. */
@@ -278,10 +206,10 @@ index_file(const char *name, file_t *f)
     }
 
     mem.data = f->data;
-    mem.size = f->size;
+    mem.size = (size_t) f->size;
 
-    rc = bb_mp4_index_build(bb_mp4_mem_read, &mem, f->size, 0, &ix, err,
-                            sizeof(err));
+    rc = bb_mp4_index_build(bb_mp4_mem_read, &mem, (uint64_t) f->size, 0,
+                            &ix, err, sizeof(err));
 
     if (!ok(rc == BB_MP4_OK, "index %s", name)) {
         diag("%s: %s", bb_mp4_strerror(rc), err);
@@ -367,7 +295,7 @@ write_segment(FILE *out, const bb_mp4_index_t *ix, const file_t *f,
     for (i = 0; i < n; i++) {
         payload += r[i].length;
 
-        if (r[i].offset + r[i].length > f->size
+        if (r[i].offset + r[i].length > (uint64_t) f->size
             || (i > 0 && r[i].offset == r[i - 1].offset + r[i - 1].length))
         {
             bad++;
@@ -1269,8 +1197,7 @@ main(void)
         return done_testing();
     }
 
-    if (!ok(mkdtemp(dir) != NULL, "make %s", dir)) {
-        diag("mkdtemp: %s", strerror(errno));
+    if (media_dir_make("fmp4") != 0) {
         return done_testing();
     }
 

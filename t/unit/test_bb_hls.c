@@ -10,17 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "bb_hls.h"
 #include "bb_playlist.h"
+#include "playlist_fixture.h"
 #include "tap.h"
 
-#define T0        1795608000000LL     /* 2026-11-25T12:00:00Z */
-#define CANARY    0x5c
-
-/* A 10 s clip at 90 kHz, in three segments: 4.000, 3.967, 2.033 s. */
-static const uint32_t  durs[] = { 360000, 357000, 183000 };
 static const uint32_t  sizes[] = { 3000000, 2000000, 1000000 };
 
 static const bb_hls_opts_t  opts = {
@@ -39,29 +34,6 @@ static const bb_hls_opts_t  opts = {
     "#EXTINF:4.000,\nseg/" id "/0.m4s\n"                                      \
     "#EXTINF:3.967,\nseg/" id "/1.m4s\n"                                      \
     "#EXTINF:2.033,\nseg/" id "/2.m4s\n"
-
-
-static bb_playlist_clip_t
-clip(const char *id, long long at)
-{
-    bb_playlist_clip_t  c;
-
-    memset(&c, 0, sizeof(c));
-
-    c.id = id;
-    c.recorded_at = at;
-    c.timescale = 90000;
-    c.video_codec = "avc1.64001f";
-    c.audio_codec = "mp4a.40.2";
-    c.width = 1280;
-    c.height = 720;
-    c.sample_rate = 48000;
-    c.params = 1;
-    c.durations = durs;
-    c.nsegments = 3;
-
-    return c;
-}
 
 
 /*
@@ -86,22 +58,14 @@ media(const bb_playlist_clip_t *clips, size_t n, unsigned flags)
         return NULL;
     }
 
-    shortbuf = malloc(len + 1);
-    if (shortbuf == NULL) {
-        free(text);
-        return NULL;
-    }
+    shortbuf = playlist_short_buffer(len);
+    got = (shortbuf != NULL)
+          ? bb_hls_media_playlist(&pl, &opts, shortbuf, len - 1) : 0;
 
-    memset(shortbuf, CANARY, len + 1);
-    got = bb_hls_media_playlist(&pl, &opts, shortbuf, len - 1);
-
-    if (got != len || (unsigned char) shortbuf[len - 1] != CANARY) {
-        diag("short buffer: length %zu, want %zu", got, len);
+    if (playlist_short_ok(shortbuf, got, len) != 0) {
         free(text);
         text = NULL;
     }
-
-    free(shortbuf);
 
     return text;
 }
@@ -468,44 +432,21 @@ static void
 test_ffprobe(void)
 {
     int                  i, k;
-    char                 dir[] = "/tmp/bb-hls-XXXXXX", cmd[1024], out[64];
-    char                *text;
-    FILE                *f;
-    uint32_t             two[3] = { 180000, 180000, 180000 };
+    char                 dir[] = "/tmp/bb-hls-XXXXXX", cmd[1024];
     bb_playlist_clip_t   c[3];
-    static const char   *ids[] = { "c1", "c2", "c3" };
 
-    if (system("command -v ffprobe >/dev/null") != 0 || mkdtemp(dir) == NULL) {
-        ok(1, "# SKIP no ffprobe");
-        return;
-    }
-
-    snprintf(cmd, sizeof(cmd),
-             "cd %s && ffmpeg -nostdin -loglevel error -y -f lavfi "
-             "-i testsrc=size=64x48:rate=10 -t 6 -c:v libx264 -g 20 "
-             "-pix_fmt yuv420p -f hls -hls_segment_type fmp4 -hls_time 2 "
-             "-hls_playlist_type vod -hls_fmp4_init_filename src.mp4 "
-             "-hls_segment_filename 'src%%d.m4s' src.m3u8 && mkdir init seg",
-             dir);
-
-    if (!ok(system(cmd) == 0, "ffmpeg made fMP4 segments")) {
+    if (playlist_ffprobe_segments(dir, c) != 0) {
         return;
     }
 
     for (i = 0; i < 3; i++) {
-        c[i] = clip(ids[i], T0 + i * 6000);
-        c[i].audio_codec = NULL;
-        c[i].durations = two;
-        c[i].width = 64;
-        c[i].height = 48;
-
         snprintf(cmd, sizeof(cmd),
                  "cd %s && cp src.mp4 init/%s.mp4 && mkdir seg/%s", dir,
-                 ids[i], ids[i]);
+                 c[i].id, c[i].id);
 
         for (k = 0; k < 3; k++) {
             snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd),
-                     " && cp src%d.m4s seg/%s/%d.m4s", k, ids[i], k);
+                     " && cp src%d.m4s seg/%s/%d.m4s", k, c[i].id, k);
         }
 
         if (system(cmd) != 0) {
@@ -514,52 +455,7 @@ test_ffprobe(void)
         }
     }
 
-    text = media(c, 3, 0);
-    snprintf(cmd, sizeof(cmd), "%s/media.m3u8", dir);
-    f = fopen(cmd, "w");
-
-    if (text == NULL || f == NULL || fputs(text, f) < 0) {
-        ok(0, "write the playlist");
-        free(text);
-        return;
-    }
-
-    fclose(f);
-    free(text);
-
-    snprintf(cmd, sizeof(cmd),
-             "ffprobe -v error -count_packets -show_entries "
-             "stream=nb_read_packets -of csv=p=0 %s/media.m3u8", dir);
-
-    out[0] = '\0';
-    f = popen(cmd, "r");
-
-    if (f != NULL) {
-        if (fgets(out, sizeof(out), f) == NULL) {
-            out[0] = '\0';
-        }
-
-        pclose(f);
-    }
-
-    out[strcspn(out, "\n")] = '\0';
-    is_str(out, "180", "ffprobe reads every segment the playlist names");
-
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    if (system(cmd) != 0) {
-        diag("could not remove %s", dir);
-    }
-}
-
-
-static double
-now_ms(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+    playlist_ffprobe(dir, "media.m3u8", media(c, 3, 0), "playlist");
 }
 
 
@@ -575,37 +471,12 @@ test_big(size_t n, const char *name)
     char                *text, *ids;
     size_t               i, len, gaps;
     double               t, best;
-    uint32_t             d[15], s[15];
-    long long            at;
     bb_playlist_t        pl;
     bb_playlist_clip_t  *c;
 
-    c = calloc(n, sizeof(bb_playlist_clip_t));
-    ids = malloc(n * 16);
-
-    if (c == NULL || ids == NULL) {
-        ok(0, "%s: memory", name);
-        free(c);
-        free(ids);
+    c = playlist_big(n, name, &ids);
+    if (c == NULL) {
         return;
-    }
-
-    for (i = 0; i < 15; i++) {
-        d[i] = 360000;
-        s[i] = 2800000 + (uint32_t) i * 1000;
-    }
-
-    at = T0;
-
-    for (i = 0; i < n; i++) {
-        snprintf(ids + i * 16, 16, "%zu", 100000000 + i);
-        c[i] = clip(ids + i * 16, at);
-        c[i].width = 1920;
-        c[i].height = 1080;
-        c[i].durations = d;
-        c[i].sizes = s;
-        c[i].nsegments = 15;
-        at += 60000 + ((i % 60 == 59) ? 30 * 60000 : 0);
     }
 
     memset(&pl, 0, sizeof(pl));

@@ -12,17 +12,16 @@
  * Without ffmpeg only the small hand-made inputs are tested.
  */
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bb_mp4.h"
 #include "bb_mp4_segment.h"
+#include "media_fixture.h"
 #include "tap.h"
 
 
@@ -40,76 +39,6 @@
 
 /* trun flags: a data offset and no per-sample field */
 #define BB_MP4_TRUN_OFFSET_ONLY  0x00000001
-
-static char  dir[] = "/tmp/bb-unit-mp4-XXXXXX";
-
-
-typedef struct {
-    unsigned char  *data;
-    long            size;
-} file_t;
-
-
-static const char *
-in_dir(char *buf, size_t size, const char *name)
-{
-    snprintf(buf, size, "%s/%s", dir, name);
-
-    return buf;
-}
-
-
-static int
-has_encoder(const char *encoder)
-{
-    char  cmd[256];
-
-    snprintf(cmd, sizeof(cmd), "ffmpeg -hide_banner -encoders 2>/dev/null "
-             "| grep -q ' %s '", encoder);
-
-    return system(cmd) == 0;
-}
-
-
-static int
-slurp(const char *name, file_t *f)
-{
-    int          fd;
-    char         path[512];
-    struct stat  st;
-
-    f->data = NULL;
-    f->size = 0;
-
-    fd = open(in_dir(path, sizeof(path), name), O_RDONLY);
-    if (fd == -1) {
-        return -1;
-    }
-
-    if (fstat(fd, &st) == -1
-        || (f->data = malloc((size_t) st.st_size + 1)) == NULL
-        || read(fd, f->data, (size_t) st.st_size) != st.st_size)
-    {
-        close(fd);
-        free(f->data);
-        f->data = NULL;
-        return -1;
-    }
-
-    close(fd);
-    f->size = st.st_size;
-
-    return 0;
-}
-
-
-static uint32_t
-be32(const unsigned char *p)
-{
-    return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16
-           | (uint32_t) p[2] << 8 | p[3];
-}
-
 
 static void
 put32(unsigned char *p, uint32_t v)
@@ -1435,8 +1364,7 @@ main(void)
         return done_testing();
     }
 
-    if (!ok(mkdtemp(dir) != NULL, "make %s", dir)) {
-        diag("mkdtemp: %s", strerror(errno));
+    if (media_dir_make("mp4") != 0) {
         return done_testing();
     }
 

@@ -10,7 +10,6 @@
  * case is.
  */
 
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +24,7 @@
 #include "bb_clipclock.h"
 #include "bb_probe.h"
 #include "bb_remux.h"
+#include "media_fixture.h"
 #include "tap.h"
 
 
@@ -58,82 +58,12 @@ static struct {
     int64_t  us[2][MAX_SENT];
 } sent;
 
-static char  dir[] = "/tmp/bb-unit-remux-XXXXXX";
-
-
-static const char *
-in_dir(char *buf, size_t size, const char *name)
-{
-    snprintf(buf, size, "%s/%s", dir, name);
-
-    return buf;
-}
-
-
-static int
-has_encoder(const char *encoder)
-{
-    int    found;
-    char   line[512], *p;
-    FILE  *f;
-
-    f = popen("ffmpeg -hide_banner -encoders 2>/dev/null", "r");
-    if (f == NULL) {
-        return 0;
-    }
-
-    found = 0;
-
-    while (fgets(line, sizeof(line), f) != NULL) {
-        p = strtok(line, " \t\n");
-        p = (p != NULL) ? strtok(NULL, " \t\n") : NULL;
-
-        if (p != NULL && strcmp(p, encoder) == 0) {
-            found = 1;
-        }
-    }
-
-    pclose(f);
-
-    return found;
-}
-
-
 static int
 exists(const char *path)
 {
     struct stat  st;
 
     return stat(path, &st) == 0;
-}
-
-
-/* The whole file at path, malloc'd, its size in *size. */
-static unsigned char *
-slurp(const char *path, long *size)
-{
-    FILE           *f;
-    unsigned char  *data;
-
-    f = fopen(path, "rb");
-    if (f == NULL) {
-        return NULL;
-    }
-
-    data = NULL;
-
-    if (fseek(f, 0, SEEK_END) == 0 && (*size = ftell(f)) >= 0
-        && fseek(f, 0, SEEK_SET) == 0
-        && (data = malloc((size_t) *size + 1)) != NULL
-        && fread(data, 1, (size_t) *size, f) != (size_t) *size)
-    {
-        free(data);
-        data = NULL;
-    }
-
-    fclose(f);
-
-    return data;
 }
 
 
@@ -151,13 +81,6 @@ spit(const char *path, const unsigned char *data, long size)
     rc = fwrite(data, 1, (size_t) size, f) == (size_t) size ? 0 : -1;
 
     return (fclose(f) == 0) ? rc : -1;
-}
-
-
-static unsigned long
-be32(const unsigned char *p)
-{
-    return (unsigned long) p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
 }
 
 
@@ -474,7 +397,7 @@ chunk_counts(const char *clip, unsigned long *counts, int room)
     unsigned char        *data;
     const unsigned char  *p, *end;
 
-    data = slurp(clip, &size);
+    data = media_slurp(clip, &size);
     if (data == NULL) {
         return -1;
     }
@@ -631,7 +554,7 @@ check_clip(const char *name, const char *clip, const char *vcodec,
     snprintf(path, sizeof(path), "%s" BB_REMUX_TEMP_SUFFIX, clip);
     ok(!exists(path), "%s: no temporary file left", name);
 
-    data = slurp(clip, &size);
+    data = media_slurp(clip, &size);
     if (data != NULL) {
         boxes(data, size, order, sizeof(order), &moov_at, &moov_size);
         ok(strncmp(order, "ftyp ", 5) == 0 && strstr(order, "moov") != NULL
@@ -1124,7 +1047,7 @@ test_truncated(void)
 
     waitpid(pid, &status, 0);
 
-    data = slurp(journal, &size);
+    data = media_slurp(journal, &size);
     if (!ok(data != NULL, "journal of a killed child read")) {
         return;
     }
@@ -1423,8 +1346,7 @@ main(void)
         return 0;
     }
 
-    if (!ok(mkdtemp(dir) != NULL, "make %s", dir)) {
-        diag("mkdtemp: %s", strerror(errno));
+    if (media_dir_make("remux") != 0) {
         return done_testing();
     }
 
