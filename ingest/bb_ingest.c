@@ -33,12 +33,13 @@
 #define BB_INGEST_BACKLOG      128
 #define BB_INGEST_SETTLE_S     60     /* look at the staging folder */
 #define BB_INGEST_RCVBUF       (8 * 1024 * 1024)
+#define BB_INGEST_SNDBUF       (64 * 1024)
 
 
 static SRTSOCKET
 bb_ingest_listen(const char *listen, bb_handshake_t *hs)
 {
-    int               no, rc, rcvbuf;
+    int               no, rc, rcvbuf, sndbuf;
     char              host[256], *colon;
     SRTSOCKET         s;
     struct addrinfo   hints, *ai;
@@ -74,12 +75,17 @@ bb_ingest_listen(const char *listen, bb_handshake_t *hs)
     s = srt_create_socket();
     no = 0;
     rcvbuf = BB_INGEST_RCVBUF;
+    sndbuf = BB_INGEST_SNDBUF;
 
-    /* Every connection shares this one UDP socket: give it room (the
-     * kernel caps it at net.core.rmem_max). */
+    /*
+     * Every connection shares this one UDP socket: give it room (the
+     * kernel caps it at net.core.rmem_max).  Connections only receive:
+     * their send buffers (inherited from here) need hardly any.
+     */
     if (s == SRT_INVALID_SOCK
         || srt_setsockflag(s, SRTO_RCVSYN, &no, sizeof(no)) != 0
         || srt_setsockflag(s, SRTO_UDP_RCVBUF, &rcvbuf, sizeof(rcvbuf)) != 0
+        || srt_setsockflag(s, SRTO_SNDBUF, &sndbuf, sizeof(sndbuf)) != 0
         || srt_bind(s, ai->ai_addr, (int) ai->ai_addrlen) != 0
         || srt_listen(s, BB_INGEST_BACKLOG) != 0
         || srt_listen_callback(s, bb_handshake_callback, hs) != 0)

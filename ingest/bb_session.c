@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -494,6 +495,10 @@ bb_session_probe(AVFormatContext *ic)
     for (i = 0; i < n; i++) {
         av_dict_free(&opts[i]);
     }
+
+    /* The probing decoders' frames are freed now: give the pages back
+     * rather than hold them for as long as the connection lasts. */
+    (void) malloc_trim(0);
 
     return rc;
 }
