@@ -52,7 +52,8 @@ typedef struct {
     bb_session_clip_t  prev;           /* just cut, still taking the
                                           audio heard before the cut */
     unsigned           clips;
-    int                idle;           /* closed for sending nothing */
+    int                ended;          /* by the reader: silent or over
+                                          the bit rate */
     int                received;       /* anything, ever */
     time_t             rate_since;     /* the bit rate's window */
     long long          rate_bytes;
@@ -163,7 +164,7 @@ bb_session_read(void *opaque, uint8_t *buf, int size)
     idle_since = time(NULL);
 
     /* Closed already: the demuxer may ask again. */
-    if (run->idle) {
+    if (run->ended) {
         return AVERROR_EOF;
     }
 
@@ -177,7 +178,7 @@ bb_session_read(void *opaque, uint8_t *buf, int size)
             bb_session_stats_take(run, now);
 
             if (bb_session_over_rate(run, n, now)) {
-                run->idle = 1;
+                run->ended = 1;
                 return AVERROR_EOF;
             }
 
@@ -194,7 +195,7 @@ bb_session_read(void *opaque, uint8_t *buf, int size)
         if (now - idle_since >= s->all->idle_s) {
             bb_log("warn", "ingest: device \"%s\" from %s sent nothing for "
                    "%d s: closing", s->device_id, s->peer, s->all->idle_s);
-            run->idle = 1;
+            run->ended = 1;
             return AVERROR_EOF;
         }
     }
@@ -550,7 +551,7 @@ bb_session_open(bb_session_run_t *run)
 
     if (rc < 0) {
         /* A connection that never sent was told as such already. */
-        if (!run->idle || run->received) {
+        if (!run->ended || run->received) {
             av_strerror(rc, err, sizeof(err));
             bb_log("error", "ingest: device \"%s\" from %s: not an MPEG-TS "
                    "stream: %s", run->s->device_id, run->s->peer, err);

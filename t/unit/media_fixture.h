@@ -59,36 +59,6 @@ in_dir(char *buf, size_t size, const char *name)
 }
 
 
-/* 1 when ffmpeg -encoders lists the encoder by that very name, else 0. */
-static inline int
-has_encoder(const char *encoder)
-{
-    int    found;
-    char   line[512], *p;
-    FILE  *f;
-
-    f = popen("ffmpeg -hide_banner -encoders 2>/dev/null", "r");
-    if (f == NULL) {
-        return 0;
-    }
-
-    found = 0;
-
-    while (fgets(line, sizeof(line), f) != NULL) {
-        p = strtok(line, " \t\n");
-        p = (p != NULL) ? strtok(NULL, " \t\n") : NULL;
-
-        if (p != NULL && strcmp(p, encoder) == 0) {
-            found = 1;
-        }
-    }
-
-    pclose(f);
-
-    return found;
-}
-
-
 /*
  * The whole file at path, malloc'd with a byte to spare, its size in
  * *size; NULL (and a size of 0) when it cannot be read whole.

@@ -138,6 +138,36 @@ done_testing(void)
     return tap_failed ? 1 : 0;
 }
 
+/* 1 when ffmpeg -encoders lists the encoder by that very name, else 0. */
+static inline int
+tap_has_encoder(const char *encoder)
+{
+    int    found;
+    char   line[512], *p;
+    FILE  *f;
+
+    f = popen("ffmpeg -hide_banner -encoders 2>/dev/null", "r");
+    if (f == NULL) {
+        return 0;
+    }
+
+    found = 0;
+
+    while (fgets(line, sizeof(line), f) != NULL) {
+        p = strtok(line, " \t\n");
+        p = (p != NULL) ? strtok(NULL, " \t\n") : NULL;
+
+        if (p != NULL && strcmp(p, encoder) == 0) {
+            found = 1;
+        }
+    }
+
+    pclose(f);
+
+    return found;
+}
+
+
 /*
  * Runs ffmpeg (quiet, overwriting) with args, then the output dir/name;
  * 0 when it made a non-empty file.  Fixtures are made at test time, so

@@ -1201,7 +1201,7 @@ main(void)
         return done_testing();
     }
 
-    x265 = has_encoder("libx265");
+    x265 = tap_has_encoder("libx265");
 
     if (ok(tap_ffmpeg(dir, "av.mp4", VIDEO AUDIO H264 AAC "-t 10 " FAST)
            == 0

@@ -1368,7 +1368,7 @@ main(void)
         return done_testing();
     }
 
-    x265 = has_encoder("libx265");
+    x265 = tap_has_encoder("libx265");
 
     if (ok(tap_ffmpeg(dir, "h264-aac.mp4", VIDEO AUDIO H264 AAC LEN) == 0
            && tap_ffmpeg(dir, "h264-aac-fast.mp4", VIDEO AUDIO H264 AAC LEN

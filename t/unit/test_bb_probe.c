@@ -144,37 +144,6 @@ cut_clip(const char *from, const char *to, int cut)
 }
 
 
-/* 1 when `ffmpeg -encoders` lists encoder. */
-static int
-has_encoder(const char *encoder)
-{
-    int    found;
-    char   line[512], *p;
-    FILE  *f;
-
-    f = popen("ffmpeg -hide_banner -encoders 2>/dev/null", "r");
-    if (f == NULL) {
-        return 0;
-    }
-
-    found = 0;
-
-    while (fgets(line, sizeof(line), f) != NULL) {
-        /* " V....D libx265   libx265 H.265 / HEVC (codec hevc)" */
-        p = strtok(line, " \t\n");
-        p = (p != NULL) ? strtok(NULL, " \t\n") : NULL;
-
-        if (p != NULL && strcmp(p, encoder) == 0) {
-            found = 1;
-        }
-    }
-
-    pclose(f);
-
-    return found;
-}
-
-
 static long long
 file_size(const char *path)
 {
@@ -401,7 +370,7 @@ main(void)
         return done_testing();
     }
 
-    x265 = has_encoder("libx265");
+    x265 = tap_has_encoder("libx265");
 
     built = ok(tap_ffmpeg(dir, "h264.mp4", VIDEO H264 FAST) == 0
                && tap_ffmpeg(dir, "h264-aac.mp4", VIDEO AUDIO H264 AAC FAST) == 0

@@ -1353,7 +1353,7 @@ main(void)
     /* Clips are judged here, not by what libav says on the way. */
     av_log_set_level(AV_LOG_QUIET);
 
-    x265 = has_encoder("libx265");
+    x265 = tap_has_encoder("libx265");
 
     if (ok(tap_ffmpeg(dir, "h264-aac.ts", VIDEO AUDIO H264 AAC TS) == 0
            && tap_ffmpeg(dir, "h264.ts", VIDEO H264 TS) == 0
