@@ -200,8 +200,14 @@ subtest 'a newer connection replaces the old one at once' => sub {
 
 subtest 'kill -9 mid-minute loses only the last seconds' => sub {
     my $before = () = $in->rows('cam-01');
+    my $opened = () = $in->log =~ /"cam-01" from [\d.:]+: h264/g;
     my $pid = publish($in->url('#!::u=cam-01,m=publish', $key), 20,
                       background => 1, re => 1);
+    # Count the 10 s from when the stream is flowing, not from when
+    # ffmpeg was started: on a loaded machine it takes seconds to begin.
+    ok wait_until('the stream', sub {
+           (() = $in->log =~ /"cam-01" from [\d.:]+: h264/g) > $opened }),
+        'the stream flows';
     sleep 10;
     $s->signal_service('ingest', 'KILL');
     kill 'KILL', $pid;
