@@ -209,9 +209,14 @@ subtest 'kill -9 mid-minute loses only the last seconds' => sub {
            (() = $in->log =~ /"cam-01" from [\d.:]+: h264/g) > $opened }),
         'the stream flows';
     sleep 10;
+    my $ingest = $s->pid('ingest');
     $s->signal_service('ingest', 'KILL');
     kill 'KILL', $pid;
     waitpid $pid, 0;
+    # Its UDP port is free only once the killed process is gone (a
+    # sanitizer build takes a moment to die).
+    ok wait_until('the ingest gone', sub { !kill 0, $ingest }),
+        'the ingest is gone';
     my @journals = glob("$storage/.recording/*.part");
     is scalar(@journals), 1, 'a journal was left';
     # Another node would wait until it goes stale; age it instead.
