@@ -220,13 +220,20 @@ subtest 'a resolution change mid-stream' => sub {
     ok wait_until('the change', sub {
            $in->log =~ /device "cam-size" changed its picture to 640x360/ }),
         'logged: changed its picture to 640x360';
-    ok wait_until('two clips', sub { $in->rows('cam-size') >= 2 }), 'a new clip began';
-    my @sizes = map {
-        my $f = "$storage/$_->[2]";
-        scalar `ffprobe -v error -select_streams v -show_entries stream=width,height -of csv=p=0 $f`
-    } $in->rows('cam-size');
-    chomp @sizes;
-    is_deeply \@sizes, [ '320,240', '640,360' ], 'each clip has its own size';
+    # The 320x240 part may cross a wall-clock minute: wait for the clip
+    # of the new size, however many of the old one came first.
+    my @sizes;
+    ok wait_until('a clip of the new size', sub {
+           @sizes = map {
+               my $f = "$storage/$_->[2]";
+               scalar `ffprobe -v error -select_streams v -show_entries stream=width,height -of csv=p=0 $f`
+           } $in->rows('cam-size');
+           chomp @sizes;
+           @sizes >= 2 && $sizes[-1] eq '640,360' }), 'a new clip began';
+    is_deeply [ grep { $_ ne $sizes[0] } @sizes[0 .. $#sizes - 1] ], [],
+        'the clips before it are all of the old size';
+    is_deeply [ @sizes[0, -1] ], [ '320,240', '640,360' ],
+        'each clip has its own size';
 };
 
 subtest 'the idle connection closes after 10 s' => sub {
