@@ -16,7 +16,7 @@ BUILD       ?= build
 NGX_SRC     ?= /usr/share/nginx/src
 
 PKGS        := libpq hiredis libjwt openssl jansson libcurl srt \
-               libavformat libavcodec libavutil
+               libavformat libavcodec libavutil libswscale
 PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -41,6 +41,7 @@ UNIT_BINS   := $(patsubst t/unit/%.c,$(BUILD)/t/%, \
 MODULE      := $(BUILD)/ngx_http_blackbox_module.so
 INGEST      := $(BUILD)/bb-ingest
 WORKER      := $(BUILD)/bb-worker
+VENDOR      := html/vendor/hls.min.js html/vendor/dash.all.min.js
 
 # nginx's configure writes the module's file list into its Makefile: a file
 # added or removed must configure again.  This list changes only then.
@@ -62,7 +63,7 @@ NGX_LD_OPT  := $(SAN_FLAGS)
 .PHONY: all asan bench deps fuzz run stop test test-asan unit clean
 .DELETE_ON_ERROR:
 
-all: $(MODULE) $(INGEST) $(WORKER) $(UNIT_BINS)
+all: $(MODULE) $(INGEST) $(WORKER) $(UNIT_BINS) $(VENDOR)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -100,6 +101,20 @@ $(MODULE): $(NGX_BUILD)/objs/Makefile $(MODULE_SRCS)
 	cp $(NGX_BUILD)/objs/ngx_http_blackbox_module.so $@.tmp
 	mv -f $@.tmp $@
 
+# The players the web app serves from its own origin, from the npm packages
+# pinned in package-lock.json.  npm stamps package files with a fixed date,
+# so the copies follow node_modules/.package-lock.json, which npm ci rewrites.
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
+
+html/vendor/hls.min.js: node_modules/.package-lock.json
+	@mkdir -p $(@D)
+	cp node_modules/hls.js/dist/hls.min.js $@
+
+html/vendor/dash.all.min.js: node_modules/.package-lock.json
+	@mkdir -p $(@D)
+	cp node_modules/dashjs/dist/modern/umd/dash.all.min.js $@
+
 asan:
 	$(MAKE) BUILD=build/asan SAN=1 all
 
@@ -131,6 +146,7 @@ bench: deps
 	perl -I t/lib bench/auth.pl
 	perl -I t/lib bench/library.pl
 	perl -I t/lib bench/ingest.pl
+	perl -I t/lib bench/playback.pl
 
 # libFuzzer over the MP4 index reader (needs clang); a crash is left in
 # build/fuzz/ as crash-*, to become a unit test once mended.

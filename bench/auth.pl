@@ -11,6 +11,7 @@ use strict;
 use warnings;
 
 use lib 't/lib';
+use Blackbox::Bench qw(median);
 use Blackbox::Stack;
 
 my $ROUNDS   = $ENV{BENCH_ROUNDS}   || 3;
@@ -40,14 +41,9 @@ $r = $s->call('POST', '/api/v1/auth/login/verify',
 my $token = $r->{json}{access_token} or die "bench: no token: $r->{content}\n";
 
 sub wrk {
-    my (@args) = @_;
-    my $out = `wrk -t2 -c$CONNS -d${SECONDS}s --latency @args 2>&1`;
-    my ($rps) = $out =~ /Requests\/sec:\s+([\d.]+)/
-        or die "bench: wrk said:\n$out";
-    my ($p99) = $out =~ /^\s+99%\s+([\d.]+\w+)/m;
-    my ($non2xx) = $out =~ /Non-2xx or 3xx responses:\s+(\d+)/;
-    die "bench: $non2xx answers were errors\n" if $non2xx;
-    return ($rps, $p99 // '?');
+    my $r = Blackbox::Bench::wrk(conns => $CONNS, seconds => $SECONDS,
+                                 args => \@_);
+    return ($r->{rps}, sprintf '%.2fms', $r->{p99});
 }
 
 my (%rps, %p99);
@@ -65,8 +61,6 @@ for my $round (1 .. $ROUNDS) {
             $p99;
     }
 }
-
-sub median { my @v = sort { $a <=> $b } @_; $v[$#v / 2] }
 
 my $me = median(@{ $rps{me} });
 my $empty = median(@{ $rps{empty} });

@@ -16,6 +16,7 @@ use strict;
 use warnings;
 
 use lib 't/lib';
+use Blackbox::Bench qw(cpu_ticks);
 use Blackbox::Stack;
 use File::Temp qw(tempdir);
 use POSIX qw(WNOHANG);
@@ -67,16 +68,6 @@ sub start_sender {
     }
     close $out;
     POSIX::_exit(0);
-}
-
-sub cpu_ticks {    # user + sys of the processes, in clock ticks
-    my $t = 0;
-    for my $pid (@_) {
-        open my $fh, '<', "/proc/$pid/stat" or next;
-        my @f = split ' ', (<$fh> =~ s/^.*\) //r);
-        $t += $f[11] + $f[12];
-    }
-    return $t;
 }
 
 sub rss_kb {

@@ -26,6 +26,7 @@ use strict;
 use warnings;
 
 use lib 't/lib';
+use Blackbox::Bench qw(median);
 use Blackbox::Stack;
 use File::Temp qw(tempdir);
 use POSIX ();
@@ -147,32 +148,11 @@ my %path = (
 
 # --- latency -----------------------------------------------------------------
 
-sub ms {
-    my ($v, $unit) = @_;
-    return $v / 1000 if $unit eq 'us';
-    return $v if $unit eq 'ms';
-    return $v * 1000 if $unit eq 's';
-    return $v * 60000 if $unit eq 'm';
-    die "bench: unknown unit $unit\n";
-}
-
 sub wrk {
     my ($conns, @args) = @_;
-    my $threads = $conns < 2 ? 1 : 2;
-    my $out = `wrk -t$threads -c$conns -d${SECONDS}s --latency @args 2>&1`;
-    my ($rps) = $out =~ /Requests\/sec:\s+([\d.]+)/
-        or die "bench: wrk said:\n$out";
-    my %p;
-    for my $q (50, 99) {
-        $out =~ /^\s+$q%\s+([\d.]+)(us|ms|s|m)\s*$/m
-            or die "bench: no $q% in:\n$out";
-        $p{$q} = ms($1, $2);
-    }
-    my ($non2xx) = $out =~ /Non-2xx or 3xx responses:\s+(\d+)/;
-    die "bench: $non2xx answers were errors:\n$out" if $non2xx;
-    my ($errors) = $out =~ /Socket errors:\s+(.*)/;
-    die "bench: socket errors ($errors):\n$out" if $errors;
-    return ($rps, $p{50}, $p{99});
+    my $r = Blackbox::Bench::wrk(conns => $conns, seconds => $SECONDS,
+                                 args => \@args);
+    return @$r{qw(rps p50 p99)};
 }
 
 my @targets = qw(empty folders clips100 clips1k);
@@ -197,8 +177,6 @@ for my $round (1 .. $ROUNDS) {
         }
     }
 }
-
-sub median { my @v = sort { $a <=> $b } @_; $v[$#v / 2] }
 
 # --- back-fill ---------------------------------------------------------------
 

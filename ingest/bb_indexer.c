@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bb_clip_media.h"
 #include "bb_clipq.h"
 #include "bb_device.h"
 #include "bb_indexer.h"
@@ -37,16 +38,26 @@ typedef enum {
 
 static const char  bb_indexer_insert_sql[] =
     "INSERT INTO clips (device_id, recorded_at, duration_ms, size_bytes,"
-    "                   video_codec, width, height, audio_codec, path)"
+    "                   video_codec, width, height, audio_codec, path,"
+    "                   timescale, segment_ticks, segment_bytes,"
+    "                   video_codecs, audio_codecs, sample_rate, init_id)"
     " VALUES ($1, to_timestamp($2::bigint / 1000.0), $3, $4, $5, $6, $7,"
-    "         nullif($8, ''), $9)"
+    "         nullif($8, ''), $9, $10, $11, $12, $13, nullif($14, ''),"
+    "         nullif($15, '0')::integer, $16)"
     " ON CONFLICT (device_id, recorded_at) DO UPDATE"
     " SET duration_ms = EXCLUDED.duration_ms,"
     "     size_bytes = EXCLUDED.size_bytes,"
     "     video_codec = EXCLUDED.video_codec,"
     "     width = EXCLUDED.width, height = EXCLUDED.height,"
-    "     audio_codec = EXCLUDED.audio_codec, path = EXCLUDED.path"
-    " WHERE clips.duration_ms < EXCLUDED.duration_ms";
+    "     audio_codec = EXCLUDED.audio_codec, path = EXCLUDED.path,"
+    "     timescale = EXCLUDED.timescale,"
+    "     segment_ticks = EXCLUDED.segment_ticks,"
+    "     segment_bytes = EXCLUDED.segment_bytes,"
+    "     video_codecs = EXCLUDED.video_codecs,"
+    "     audio_codecs = EXCLUDED.audio_codecs,"
+    "     sample_rate = EXCLUDED.sample_rate, init_id = EXCLUDED.init_id"
+    " WHERE clips.duration_ms < EXCLUDED.duration_ms"
+    "    OR clips.segment_ticks IS NULL";
 
 
 /* The value of field name in a stream entry's field array, or NULL. */
@@ -71,17 +82,37 @@ bb_indexer_field(redisReply *fields, const char *name)
 static bb_index_e
 bb_indexer_insert(bb_daemon_t *d, const char *device_id,
     const char *recorded_at, const char *path, const bb_probe_t *p,
-    char *why, size_t whylen)
+    const bb_clip_media_t *m, char *why, size_t whylen)
 {
     char          duration[24], size[24], width[16], height[16];
+    char          timescale[16], rate[16], init_id[24], *ticks, *bytes;
+    size_t        arrlen;
     PGresult     *res;
     bb_pg_err_t   err;
-    const char   *params[9];
+    const char   *params[16];
 
     snprintf(duration, sizeof(duration), "%lld", p->duration_ms);
     snprintf(size, sizeof(size), "%lld", p->size_bytes);
     snprintf(width, sizeof(width), "%d", p->width);
     snprintf(height, sizeof(height), "%d", p->height);
+    snprintf(timescale, sizeof(timescale), "%u", m->timescale);
+    snprintf(rate, sizeof(rate), "%u", m->sample_rate);
+    snprintf(init_id, sizeof(init_id), "%lld", (long long) m->init_id);
+
+    /* "{" + up to 10 digits and a comma each + "}" */
+    arrlen = (size_t) m->nsegments * 11 + 3;
+    ticks = malloc(arrlen);
+    bytes = malloc(arrlen);
+
+    if (ticks == NULL || bytes == NULL
+        || bb_clip_media_array(m->durations, m->nsegments, ticks, arrlen) < 0
+        || bb_clip_media_array(m->sizes, m->nsegments, bytes, arrlen) < 0)
+    {
+        free(ticks);
+        free(bytes);
+        snprintf(why, whylen, "out of memory");
+        return BB_NOT_YET;
+    }
 
     params[0] = device_id;
     params[1] = recorded_at;
@@ -92,9 +123,19 @@ bb_indexer_insert(bb_daemon_t *d, const char *device_id,
     params[6] = height;
     params[7] = p->audio_codec;
     params[8] = path;
+    params[9] = timescale;
+    params[10] = ticks;
+    params[11] = bytes;
+    params[12] = m->video_codecs;
+    params[13] = m->audio_codecs;
+    params[14] = rate;
+    params[15] = init_id;
 
-    res = bb_pg_exec(d->postgres, bb_indexer_insert_sql, 9, params,
+    res = bb_pg_exec(d->postgres, bb_indexer_insert_sql, 16, params,
                      bb_deadline_in(d->timeout_ms), &err);
+    free(ticks);
+    free(bytes);
+
     if (res != NULL) {
         PQclear(res);
         return BB_INDEXED;
@@ -103,13 +144,8 @@ bb_indexer_insert(bb_daemon_t *d, const char *device_id,
     snprintf(why, whylen, "%s", err.text);
 
     /* 23503: the device was deleted (or never was); 22xxx: bad data. */
-    if (strcmp(err.sqlstate, "23503") == 0
-        || strncmp(err.sqlstate, "22", 2) == 0)
-    {
-        return BB_REFUSED;
-    }
-
-    return BB_NOT_YET;
+    return (strcmp(err.sqlstate, "23503") == 0
+            || strncmp(err.sqlstate, "22", 2) == 0) ? BB_REFUSED : BB_NOT_YET;
 }
 
 
@@ -119,9 +155,12 @@ bb_indexer_one(bb_daemon_t *d, redisReply *fields, char *why, size_t whylen)
 {
     char         file[4096], expected[160], *end;
     long long    at;
-    bb_probe_t   probe;
-    const char  *device_id, *recorded_at, *path;
+    bb_probe_t        probe;
+    bb_index_e        how;
+    const char       *device_id, *recorded_at, *path;
+    bb_clip_media_t   media;
 
+    memset(&media, 0, sizeof(media));
     device_id = bb_indexer_field(fields, "device_id");
     recorded_at = bb_indexer_field(fields, "recorded_at");
     path = bb_indexer_field(fields, "path");
@@ -144,12 +183,19 @@ bb_indexer_one(bb_daemon_t *d, redisReply *fields, char *why, size_t whylen)
 
     snprintf(file, sizeof(file), "%s/%s", d->storage, path);
 
-    if (bb_probe_clip(file, &probe, why, whylen) != 0) {
+    if (bb_probe_clip(file, &probe, why, whylen) != 0
+        || bb_clip_media_read(file, BB_CLIP_MEDIA_TARGET_MS, &media, why,
+                              whylen) != 0)
+    {
+        bb_clip_media_free(&media);
         return BB_REFUSED;
     }
 
-    return bb_indexer_insert(d, device_id, recorded_at, path, &probe, why,
-                             whylen);
+    how = bb_indexer_insert(d, device_id, recorded_at, path, &probe, &media,
+                            why, whylen);
+    bb_clip_media_free(&media);
+
+    return how;
 }
 
 

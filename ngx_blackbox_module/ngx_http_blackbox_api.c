@@ -79,6 +79,12 @@ static ngx_http_blackbox_route_t  ngx_http_blackbox_routes[] = {
       ngx_http_blackbox_clip_rename },
     { "/api/v1/clips/*/download", NGX_HTTP_GET, U, 0,
       ngx_http_blackbox_clip_download },
+    { "/api/v1/clips/*/thumbnail.jpg", NGX_HTTP_GET, U, 0,
+      ngx_http_blackbox_clip_thumbnail },
+    { "/api/v1/clips/*/playback", NGX_HTTP_GET, U, 0,
+      ngx_http_blackbox_clip_playback },
+    { "/api/v1/devices/*/playback", NGX_HTTP_GET, U, 0,
+      ngx_http_blackbox_device_playback },
 
     { "/ingest/v1/devices/*/heartbeat", NGX_HTTP_POST, D, 0,
       ngx_http_blackbox_device_heartbeat },
@@ -481,4 +487,50 @@ ngx_http_blackbox_call_init(ngx_http_request_t *r, bb_call_t *call)
                     r->connection->addr_text.len) = '\0';
         call->client = (char *) client;
     }
+}
+
+
+/* 1 when s is 1 to max decimal digits. */
+ngx_int_t
+ngx_http_blackbox_digits(const char *s, size_t max)
+{
+    size_t  n;
+
+    n = ngx_strlen(s);
+
+    return n >= 1 && n <= max && strspn(s, "0123456789") == n;
+}
+
+
+/*
+ * The query argument name, %-decoded, as a C string; NULL when absent.  A
+ * value holding a NUL byte comes back empty, which no check accepts.
+ */
+char *
+ngx_http_blackbox_query_arg(ngx_http_request_t *r, const char *name)
+{
+    u_char     *p, *src;
+    ngx_str_t   value;
+
+    if (ngx_http_arg(r, (u_char *) name, ngx_strlen(name), &value)
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    p = ngx_pnalloc(r->pool, value.len + 1);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    src = value.data;
+    value.data = p;
+    ngx_unescape_uri(&p, &src, value.len, 0);
+    *p = '\0';
+
+    if (ngx_strlen(value.data) != (size_t) (p - value.data)) {
+        value.data[0] = '\0';
+    }
+
+    return (char *) value.data;
 }

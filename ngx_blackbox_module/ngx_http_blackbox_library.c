@@ -49,52 +49,6 @@ static ngx_int_t ngx_http_blackbox_library_done(ngx_http_request_t *r,
     void *data);
 
 
-/* 1 when s is 1 to max decimal digits. */
-static ngx_int_t
-ngx_http_blackbox_digits(const char *s, size_t max)
-{
-    size_t  n;
-
-    n = ngx_strlen(s);
-
-    return n >= 1 && n <= max && strspn(s, "0123456789") == n;
-}
-
-
-/*
- * The query argument name, %-decoded, as a C string; NULL when absent.  A
- * value holding a NUL byte comes back empty, which no check accepts.
- */
-static char *
-ngx_http_blackbox_query_arg(ngx_http_request_t *r, const char *name)
-{
-    u_char     *p, *src;
-    ngx_str_t   value;
-
-    if (ngx_http_arg(r, (u_char *) name, ngx_strlen(name), &value)
-        != NGX_OK)
-    {
-        return NULL;
-    }
-
-    p = ngx_pnalloc(r->pool, value.len + 1);
-    if (p == NULL) {
-        return NULL;
-    }
-
-    src = value.data;
-    value.data = p;
-    ngx_unescape_uri(&p, &src, value.len, 0);
-    *p = '\0';
-
-    if (ngx_strlen(value.data) != (size_t) (p - value.data)) {
-        value.data[0] = '\0';
-    }
-
-    return (char *) value.data;
-}
-
-
 /*
  * The coverage window from the from= and to= arguments (RFC 3339): to
  * defaults to now, from to 30 days before to.  400 when either is

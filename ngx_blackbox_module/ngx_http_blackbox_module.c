@@ -14,6 +14,8 @@ static char *ngx_http_blackbox_health(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_blackbox_api(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_blackbox_play(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static ngx_int_t ngx_http_blackbox_wordlist_load(ngx_conf_t *cf,
     ngx_http_blackbox_main_conf_t *bmcf);
 static void ngx_http_blackbox_wordlist_cleanup(void *data);
@@ -100,6 +102,20 @@ static ngx_command_t  ngx_http_blackbox_commands[] = {
       offsetof(ngx_http_blackbox_main_conf_t, token_ttl),
       NULL },
 
+    { ngx_string("blackbox_playback_ttl"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_blackbox_main_conf_t, playback_ttl),
+      NULL },
+
+    { ngx_string("blackbox_index_cache"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_blackbox_main_conf_t, index_cache_size),
+      NULL },
+
     { ngx_string("blackbox_auth_rate"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_num_slot,
@@ -125,6 +141,13 @@ static ngx_command_t  ngx_http_blackbox_commands[] = {
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_blackbox_api,
       NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("blackbox_play"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_blackbox_play,
+      0,
       0,
       NULL },
 
@@ -186,6 +209,18 @@ ngx_http_blackbox_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_blackbox_api_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_blackbox_play(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_blackbox_play_handler;
 
     return NGX_CONF_OK;
 }
@@ -328,6 +363,8 @@ ngx_http_blackbox_create_main_conf(ngx_conf_t *cf)
     bmcf->timeout = NGX_CONF_UNSET_MSEC;
     bmcf->node_timeout = NGX_CONF_UNSET;
     bmcf->token_ttl = NGX_CONF_UNSET;
+    bmcf->playback_ttl = NGX_CONF_UNSET;
+    bmcf->index_cache_size = NGX_CONF_UNSET_SIZE;
     bmcf->online_window = NGX_CONF_UNSET;
     bmcf->auth_rate = NGX_CONF_UNSET_UINT;
 
@@ -343,6 +380,8 @@ ngx_http_blackbox_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_msec_value(bmcf->timeout, 2000);
     ngx_conf_init_value(bmcf->node_timeout, 10);
     ngx_conf_init_value(bmcf->token_ttl, 900);
+    ngx_conf_init_value(bmcf->playback_ttl, 1800);
+    ngx_conf_init_size_value(bmcf->index_cache_size, 64 * 1024 * 1024);
     ngx_conf_init_value(bmcf->online_window, 90);
     ngx_conf_init_uint_value(bmcf->auth_rate, 10);
 
@@ -388,6 +427,12 @@ ngx_http_blackbox_init_main_conf(ngx_conf_t *cf, void *conf)
         || ngx_http_blackbox_secret_load(cf, "blackbox_device_secret_file",
                                          &bmcf->device_secret_file,
                                          &bmcf->device_secret) != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_blackbox_index_cache_add(cf, bmcf->index_cache_size,
+                                          &bmcf->index_cache) != NGX_OK)
     {
         return NGX_CONF_ERROR;
     }

@@ -17,6 +17,7 @@
 #include "bb_health.h"
 #include "bb_input.h"
 #include "bb_json.h"
+#include "bb_mp4.h"
 #include "bb_secret.h"
 #include "bb_status.h"
 #include "bb_storage.h"
@@ -46,6 +47,9 @@ typedef struct {
     ngx_str_t            thread_pool_name;
     ngx_msec_t           timeout;        /* bound on each DB/Redis call */
     time_t               node_timeout;   /* a daemon silent longer is down */
+    time_t               playback_ttl;   /* life of a playback URL */
+    size_t               index_cache_size;
+    ngx_shm_zone_t      *index_cache;    /* parsed clip indexes */
 
     ngx_thread_pool_t   *thread_pool;
     bb_health_conf_t     health;         /* the above, as the core wants it */
@@ -96,6 +100,8 @@ typedef struct {
 
 ngx_http_blackbox_ctx_t *ngx_http_blackbox_ctx(ngx_http_request_t *r);
 ngx_int_t ngx_http_blackbox_api_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_blackbox_digits(const char *s, size_t max);
+char *ngx_http_blackbox_query_arg(ngx_http_request_t *r, const char *name);
 
 /* ngx_http_blackbox_access.c: tokens, checked in the access phase. */
 
@@ -150,6 +156,31 @@ ngx_int_t ngx_http_blackbox_clip_download(ngx_http_request_t *r,
     json_t *body);
 
 
+/* ngx_http_blackbox_playback.c: minting playback URLs. */
+
+ngx_int_t ngx_http_blackbox_device_playback(ngx_http_request_t *r,
+    json_t *body);
+ngx_int_t ngx_http_blackbox_clip_playback(ngx_http_request_t *r,
+    json_t *body);
+ngx_int_t ngx_http_blackbox_clip_thumbnail(ngx_http_request_t *r,
+    json_t *body);
+
+
+/* ngx_http_blackbox_play.c: the packaging locations under /play/. */
+
+ngx_int_t ngx_http_blackbox_play_handler(ngx_http_request_t *r);
+
+
+/* ngx_http_blackbox_index_cache.c: parsed clip indexes, shared. */
+
+ngx_int_t ngx_http_blackbox_index_cache_add(ngx_conf_t *cf, size_t size,
+    ngx_shm_zone_t **zone);
+bb_mp4_index_t *ngx_http_blackbox_index_cache_get(ngx_shm_zone_t *zone,
+    const struct stat *st);
+void ngx_http_blackbox_index_cache_put(ngx_shm_zone_t *zone,
+    const struct stat *st, const bb_mp4_index_t *ix);
+
+
 /* ngx_http_blackbox_thread.c: running blocking work in the thread pool. */
 
 typedef struct ngx_http_blackbox_job_s  ngx_http_blackbox_job_t;
@@ -184,6 +215,8 @@ void ngx_http_blackbox_call_init(ngx_http_request_t *r, bb_call_t *call);
 
 ngx_int_t ngx_http_blackbox_add_header(ngx_http_request_t *r,
     const char *key, const char *value);
+ngx_int_t ngx_http_blackbox_send_body(ngx_http_request_t *r, u_char *data,
+    size_t len);
 ngx_int_t ngx_http_blackbox_send_json(ngx_http_request_t *r,
     ngx_uint_t status, u_char *json, size_t len);
 ngx_int_t ngx_http_blackbox_send_no_content(ngx_http_request_t *r);

@@ -94,28 +94,18 @@ ngx_http_blackbox_send_no_content(ngx_http_request_t *r)
 
 
 /*
- * Sends json as the whole answer.  Returns what the caller hands on to
- * ngx_http_finalize_request.  Answers are about the caller's own state, so
- * no cache may keep them.
+ * Sends the headers the caller set, then data (len bytes, kept alive by
+ * the caller until the request ends) as the whole body.  Returns what
+ * the caller hands on to ngx_http_finalize_request.
  */
 ngx_int_t
-ngx_http_blackbox_send_json(ngx_http_request_t *r, ngx_uint_t status,
-    u_char *json, size_t len)
+ngx_http_blackbox_send_body(ngx_http_request_t *r, u_char *data, size_t len)
 {
     ngx_int_t     rc;
     ngx_buf_t    *b;
     ngx_chain_t   out;
 
-    r->headers_out.status = status;
     r->headers_out.content_length_n = len;
-    ngx_str_set(&r->headers_out.content_type, "application/json");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-
-    if (ngx_http_blackbox_add_header(r, "Cache-Control", "no-store")
-        != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
 
     rc = ngx_http_send_header(r);
 
@@ -128,8 +118,8 @@ ngx_http_blackbox_send_json(ngx_http_request_t *r, ngx_uint_t status,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    b->pos = json;
-    b->last = json + len;
+    b->pos = data;
+    b->last = data + len;
     b->memory = 1;
     b->last_buf = (r == r->main) ? 1 : 0;
     b->last_in_chain = 1;
@@ -138,6 +128,28 @@ ngx_http_blackbox_send_json(ngx_http_request_t *r, ngx_uint_t status,
     out.next = NULL;
 
     return ngx_http_output_filter(r, &out);
+}
+
+
+/*
+ * Sends json as the whole answer.  Answers are about the caller's own
+ * state, so no cache may keep them.
+ */
+ngx_int_t
+ngx_http_blackbox_send_json(ngx_http_request_t *r, ngx_uint_t status,
+    u_char *json, size_t len)
+{
+    r->headers_out.status = status;
+    ngx_str_set(&r->headers_out.content_type, "application/json");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+
+    if (ngx_http_blackbox_add_header(r, "Cache-Control", "no-store")
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_blackbox_send_body(r, json, len);
 }
 
 

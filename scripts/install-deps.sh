@@ -16,7 +16,7 @@ packages=(
     # run
     postgresql redis-server python3-aiosmtpd
     # test and bench
-    perl ffmpeg srt-tools curl wrk
+    perl ffmpeg srt-tools curl wrk chromium
 )
 
 missing=()
@@ -24,6 +24,11 @@ for p in "${packages[@]}"; do
     status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
     [ "$status" = "install ok installed" ] || missing+=("$p")
 done
+# node and npm (the web app's players, the browser tests) are looked for as
+# commands: a Node.js from elsewhere (NodeSource) bundles npm and conflicts
+# with Debian's npm package.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 
 if [ ${#missing[@]} -gt 0 ]; then
     echo "install-deps: installing ${missing[*]}"
@@ -34,6 +39,18 @@ if [ ${#missing[@]} -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     $sudo apt-get update -qq
     $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The npm packages pinned by package-lock.json (the players make copies into
+# html/vendor/, playwright-core for the browser tests), when node_modules is
+# missing or older than the lock file.  Skipped where the sources are not
+# there yet: the Dockerfile runs this script before copying them.
+repo=$(cd "$(dirname "$0")/.." && pwd)
+if [ -f "$repo/package-lock.json" ] &&
+   [ ! "$repo/node_modules/.package-lock.json" -nt "$repo/package-lock.json" ]
+then
+    echo "install-deps: npm ci"
+    (cd "$repo" && npm ci --no-audit --no-fund)
 fi
 
 # Services started by root drop to this unprivileged account: PostgreSQL

@@ -263,12 +263,17 @@ subtest 'the good stream beside them kept every frame' => sub {
     my @sent = frames($good_ts);
     my @got = map { frames("$storage/$_->[2]") } $in->rows('cam-good');
     diag scalar(@got) . ' of ' . scalar(@sent) . ' frames';
-    # Closing an SRT connection drops what is still in flight (< 1 s).
-    cmp_ok scalar(@got), '>=', @sent - 25, 'all but the last moment';
-    is_deeply \@got, [ @sent[0 .. $#got] ], 'every frame, in order, no gap';
+    # Closing an SRT connection drops what is still in flight (< 1 s): the
+    # last moment may be missing, or decode wrong for a lost reference.
+    my $kept = @sent - 25;
+    cmp_ok scalar(@got), '>=', $kept, 'all but the last moment';
+    is_deeply [ @got[0 .. $kept - 1] ], [ @sent[0 .. $kept - 1] ],
+        'every frame before it, in order, no gap';
     healthy();
 };
 
 is scalar(() = glob("$storage/.recording/*")), 0, 'nothing left in staging';
+# What the daemon said, when something above failed: CI keeps no logs.
+diag $in->log unless Test::More->builder->is_passing;
 $s->stop;
 done_testing;

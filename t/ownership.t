@@ -66,6 +66,9 @@ like $before, qr/cam-a.*cam-a.*040300\.mp4.*040400\.mp4/s,
 my %value = (device_id => 'cam-a', date => '2026-11-25', clip_id => $clip_id,
              recorded_at => '2026-11-25T04:05:00Z.mp4');
 
+# A query each call that needs one would accept from alice.
+my %query = ('/api/v1/devices/*/playback' => '?date=2026-11-25');
+
 # A body each kind of call would accept from alice.
 my %body = (1 => { content => '{"nickname":"mine now"}',
                    type => 'application/json' },
@@ -79,6 +82,7 @@ for my $route (routes()) {
         defined $value{$name} or die "no value for {$name} in the matrix";
         $path =~ s/\*/$value{$name}/;
     }
+    $path .= $query{ $route->{route} } // '';
     my $device = $route->{auth} eq 'D';
     my $method = uc $route->{method};
     my %headers = (Authorization => 'Bearer ' . ($device ? $bob_key : $bob));

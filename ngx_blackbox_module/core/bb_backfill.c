@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "bb_backfill.h"
+#include "bb_clip_media.h"
 #include "bb_clipq.h"
 #include "bb_probe.h"
 #include "bb_time.h"
@@ -154,12 +155,24 @@ bb_status_e
 bb_backfill_store(bb_call_t *call, const char *storage, const char *device_id,
     long long ms, const char *body_path, int *created)
 {
-    char        rel[160], day[4200], dest[4200];
-    bb_probe_t  probe, held;
+    int              playable;
+    char             rel[160], day[4200], dest[4200];
+    bb_probe_t       probe, held;
+    bb_clip_media_t  media;
 
     *created = 0;
 
     if (bb_probe_clip(body_path, &probe, call->log, sizeof(call->log)) != 0) {
+        return BB_ERR_NOT_A_CLIP;
+    }
+
+    /* What the worker will index, the packager must be able to play: a
+       clip taken in here is never refused later. */
+    playable = bb_clip_media_read(body_path, BB_CLIP_MEDIA_TARGET_MS, &media,
+                                  call->log, sizeof(call->log)) == 0;
+    bb_clip_media_free(&media);
+
+    if (!playable) {
         return BB_ERR_NOT_A_CLIP;
     }
 

@@ -33,8 +33,9 @@
 #define BB_FMP4_SYNC           0x02000000
 #define BB_FMP4_NON_SYNC       0x01010000
 
-#define BB_FMP4_VIDEO          0
-#define BB_FMP4_AUDIO          1
+/* A track's index in the runs' arrays; BB_FMP4_VIDEO is a mask bit. */
+#define BB_FMP4_TRACK_VIDEO    0
+#define BB_FMP4_TRACK_AUDIO    1
 
 
 /* Where a builder writes; buf NULL: it only measures. */
@@ -46,9 +47,10 @@ typedef struct {
 
 
 /*
- * The samples of a segment, both tracks merged in file order, taken run
- * by run: a run is the longest stretch of one track's samples with none
- * of the other track's in between.
+ * The samples of a segment's selected tracks, merged in file order, taken
+ * run by run: a run is the longest stretch of one track's samples with
+ * none of the other track's in between.  A track left out has no sample
+ * to take (next is end), so a single track is one run.
  */
 typedef struct {
     const bb_mp4_track_t  *track[2];
@@ -58,7 +60,7 @@ typedef struct {
 
 
 typedef struct {
-    unsigned               track;       /* BB_FMP4_VIDEO, BB_FMP4_AUDIO */
+    unsigned               track;       /* BB_FMP4_TRACK_VIDEO, _AUDIO */
     uint32_t               first;
     uint32_t               count;
     uint64_t               bytes;
@@ -80,8 +82,12 @@ static void bb_fmp4_descriptor(bb_fmp4_out_t *o, uint32_t tag,
     uint32_t len);
 static uint32_t bb_fmp4_descriptor_size(uint32_t len);
 
-static void bb_fmp4_init_write(bb_fmp4_out_t *o, const bb_mp4_index_t *ix);
-static void bb_fmp4_moov(bb_fmp4_out_t *o, const bb_mp4_index_t *ix);
+static unsigned bb_fmp4_select(const bb_mp4_index_t *ix, unsigned tracks);
+static void bb_fmp4_init_write(bb_fmp4_out_t *o, const bb_mp4_index_t *ix,
+    unsigned tracks);
+static void bb_fmp4_moov(bb_fmp4_out_t *o, const bb_mp4_index_t *ix,
+    unsigned tracks);
+static void bb_fmp4_trex(bb_fmp4_out_t *o, uint32_t id);
 static void bb_fmp4_trak(bb_fmp4_out_t *o, const bb_mp4_track_t *tr,
     uint32_t id);
 static void bb_fmp4_visual(bb_fmp4_out_t *o, const bb_mp4_track_t *tr);
@@ -90,15 +96,13 @@ static void bb_fmp4_sound(bb_fmp4_out_t *o, const bb_mp4_track_t *tr);
 static int bb_fmp4_segment_check(const bb_mp4_index_t *ix,
     const bb_mp4_segment_t *seg);
 static void bb_fmp4_runs_init(bb_fmp4_runs_t *it, const bb_mp4_index_t *ix,
-    const bb_mp4_segment_t *seg);
+    const bb_mp4_segment_t *seg, unsigned tracks);
 static int bb_fmp4_runs_pick(const bb_fmp4_runs_t *it);
 static int bb_fmp4_runs_next(bb_fmp4_runs_t *it, bb_fmp4_run_t *run);
-static void bb_fmp4_moof(bb_fmp4_out_t *o, const bb_mp4_index_t *ix,
-    const bb_mp4_segment_t *seg, uint32_t sequence,
-    const bb_fmp4_base_t *base, size_t data_start);
-static void bb_fmp4_traf(bb_fmp4_out_t *o, const bb_mp4_index_t *ix,
-    const bb_mp4_segment_t *seg, unsigned track, uint64_t base,
-    size_t data_start);
+static void bb_fmp4_moof(bb_fmp4_out_t *o, const bb_fmp4_runs_t *runs,
+    uint32_t sequence, const bb_fmp4_base_t *base, size_t data_start);
+static void bb_fmp4_traf(bb_fmp4_out_t *o, const bb_fmp4_runs_t *runs,
+    unsigned track, uint64_t base, size_t data_start);
 
 static int bb_fmp4_track_same(const bb_mp4_track_t *a,
     const bb_mp4_track_t *b);
@@ -268,28 +272,49 @@ bb_fmp4_descriptor_size(uint32_t len)
 
 
 /*
+ * The tracks of ix that tracks selects, as a mask: the audio only when
+ * ix has an AAC track with a config, which its init segment can describe
+ * (the video is checked where it is written).  0: none.
+ */
+static unsigned
+bb_fmp4_select(const bb_mp4_index_t *ix, unsigned tracks)
+{
+    if (ix->audio.codec != BB_MP4_AAC || ix->audio.config_len == 0) {
+        tracks &= ~BB_FMP4_AUDIO;
+    }
+
+    return tracks & BB_FMP4_BOTH;
+}
+
+
+/*
  * The init segment:
  *
  *     ftyp  iso6 (negative composition offsets), mp41
  *     moov
  *       mvhd
- *       trak  video, then trak audio
- *       mvex  trex per track
+ *       trak  video, then trak audio, those selected
+ *       mvex  trex per trak
  */
 size_t
-bb_fmp4_init_build(const bb_mp4_index_t *ix, uint8_t *buf, size_t size)
+bb_fmp4_init_build(const bb_mp4_index_t *ix, unsigned tracks, uint8_t *buf,
+    size_t size)
 {
     size_t         need;
     bb_fmp4_out_t  o;
 
-    if (ix->video.codec != BB_MP4_H264 && ix->video.codec != BB_MP4_H265) {
+    tracks = bb_fmp4_select(ix, tracks);
+
+    if ((ix->video.codec != BB_MP4_H264 && ix->video.codec != BB_MP4_H265)
+        || tracks == 0)
+    {
         return 0;
     }
 
     o.buf = NULL;
     o.len = 0;
     o.bad = 0;
-    bb_fmp4_init_write(&o, ix);
+    bb_fmp4_init_write(&o, ix, tracks);
 
     if (o.bad) {
         return 0;
@@ -307,7 +332,7 @@ bb_fmp4_init_build(const bb_mp4_index_t *ix, uint8_t *buf, size_t size)
 
     o.buf = buf;
     o.len = 0;
-    bb_fmp4_init_write(&o, ix);
+    bb_fmp4_init_write(&o, ix, tracks);
 
     /* it must have written what it measured */
     return (!o.bad && o.len == need) ? need : 0;
@@ -317,10 +342,10 @@ bb_fmp4_init_build(const bb_mp4_index_t *ix, uint8_t *buf, size_t size)
 int
 bb_fmp4_init_same(const bb_mp4_index_t *a, const bb_mp4_index_t *b)
 {
-    int  audio_a, audio_b;
+    unsigned  audio_a, audio_b;
 
-    audio_a = (a->audio.codec == BB_MP4_AAC && a->audio.config_len > 0);
-    audio_b = (b->audio.codec == BB_MP4_AAC && b->audio.config_len > 0);
+    audio_a = bb_fmp4_select(a, BB_FMP4_AUDIO);
+    audio_b = bb_fmp4_select(b, BB_FMP4_AUDIO);
 
     return bb_fmp4_track_same(&a->video, &b->video)
            && audio_a == audio_b
@@ -344,7 +369,8 @@ bb_fmp4_track_same(const bb_mp4_track_t *a, const bb_mp4_track_t *b)
 
 
 static void
-bb_fmp4_init_write(bb_fmp4_out_t *o, const bb_mp4_index_t *ix)
+bb_fmp4_init_write(bb_fmp4_out_t *o, const bb_mp4_index_t *ix,
+    unsigned tracks)
 {
     size_t  at;
 
@@ -355,17 +381,14 @@ bb_fmp4_init_write(bb_fmp4_out_t *o, const bb_mp4_index_t *ix)
     bb_fmp4_put(o, "mp41", 4);
     bb_fmp4_end(o, at);
 
-    bb_fmp4_moov(o, ix);
+    bb_fmp4_moov(o, ix, tracks);
 }
 
 
 static void
-bb_fmp4_moov(bb_fmp4_out_t *o, const bb_mp4_index_t *ix)
+bb_fmp4_moov(bb_fmp4_out_t *o, const bb_mp4_index_t *ix, unsigned tracks)
 {
-    int     audio;
     size_t  moov, mvex, at;
-
-    audio = (ix->audio.codec == BB_MP4_AAC && ix->audio.config_len > 0);
 
     moov = bb_fmp4_box(o, "moov");
 
@@ -383,37 +406,47 @@ bb_fmp4_moov(bb_fmp4_out_t *o, const bb_mp4_index_t *ix)
     bb_fmp4_zero(o, 10);
     bb_fmp4_matrix(o);
     bb_fmp4_zero(o, 24);
-    bb_fmp4_u32(o, audio ? BB_FMP4_AUDIO_ID + 1 : BB_FMP4_VIDEO_ID + 1);
+    bb_fmp4_u32(o, (tracks & BB_FMP4_AUDIO) ? BB_FMP4_AUDIO_ID + 1
+                                            : BB_FMP4_VIDEO_ID + 1);
     bb_fmp4_end(o, at);
 
-    bb_fmp4_trak(o, &ix->video, BB_FMP4_VIDEO_ID);
+    if (tracks & BB_FMP4_VIDEO) {
+        bb_fmp4_trak(o, &ix->video, BB_FMP4_VIDEO_ID);
+    }
 
-    if (audio) {
+    if (tracks & BB_FMP4_AUDIO) {
         bb_fmp4_trak(o, &ix->audio, BB_FMP4_AUDIO_ID);
     }
 
-    /*
-     * trex: track_ID, default_sample_description_index, then defaults of
-     * duration, size and flags, all 0: every trun gives its own
-     */
     mvex = bb_fmp4_box(o, "mvex");
 
-    at = bb_fmp4_full(o, "trex", 0, 0);
-    bb_fmp4_u32(o, BB_FMP4_VIDEO_ID);
-    bb_fmp4_u32(o, 1);
-    bb_fmp4_zero(o, 12);
-    bb_fmp4_end(o, at);
+    if (tracks & BB_FMP4_VIDEO) {
+        bb_fmp4_trex(o, BB_FMP4_VIDEO_ID);
+    }
 
-    if (audio) {
-        at = bb_fmp4_full(o, "trex", 0, 0);
-        bb_fmp4_u32(o, BB_FMP4_AUDIO_ID);
-        bb_fmp4_u32(o, 1);
-        bb_fmp4_zero(o, 12);
-        bb_fmp4_end(o, at);
+    if (tracks & BB_FMP4_AUDIO) {
+        bb_fmp4_trex(o, BB_FMP4_AUDIO_ID);
     }
 
     bb_fmp4_end(o, mvex);
     bb_fmp4_end(o, moov);
+}
+
+
+/*
+ * trex: track_ID, default_sample_description_index, then defaults of
+ * duration, size and flags, all 0: every trun gives its own
+ */
+static void
+bb_fmp4_trex(bb_fmp4_out_t *o, uint32_t id)
+{
+    size_t  at;
+
+    at = bb_fmp4_full(o, "trex", 0, 0);
+    bb_fmp4_u32(o, id);
+    bb_fmp4_u32(o, 1);
+    bb_fmp4_zero(o, 12);
+    bb_fmp4_end(o, at);
 }
 
 
@@ -674,17 +707,20 @@ bb_fmp4_segment_check(const bb_mp4_index_t *ix, const bb_mp4_segment_t *seg)
 }
 
 
+/* The runs of seg's samples of the tracks in the mask tracks. */
 static void
 bb_fmp4_runs_init(bb_fmp4_runs_t *it, const bb_mp4_index_t *ix,
-    const bb_mp4_segment_t *seg)
+    const bb_mp4_segment_t *seg, unsigned tracks)
 {
-    it->track[BB_FMP4_VIDEO] = &ix->video;
-    it->next[BB_FMP4_VIDEO] = seg->video_start;
-    it->end[BB_FMP4_VIDEO] = seg->video_end;
+    it->track[BB_FMP4_TRACK_VIDEO] = &ix->video;
+    it->next[BB_FMP4_TRACK_VIDEO] = seg->video_start;
+    it->end[BB_FMP4_TRACK_VIDEO] = (tracks & BB_FMP4_VIDEO)
+                                   ? seg->video_end : seg->video_start;
 
-    it->track[BB_FMP4_AUDIO] = &ix->audio;
-    it->next[BB_FMP4_AUDIO] = seg->audio_start;
-    it->end[BB_FMP4_AUDIO] = seg->audio_end;
+    it->track[BB_FMP4_TRACK_AUDIO] = &ix->audio;
+    it->next[BB_FMP4_TRACK_AUDIO] = seg->audio_start;
+    it->end[BB_FMP4_TRACK_AUDIO] = (tracks & BB_FMP4_AUDIO)
+                                   ? seg->audio_end : seg->audio_start;
 }
 
 
@@ -699,20 +735,20 @@ bb_fmp4_runs_pick(const bb_fmp4_runs_t *it)
 {
     uint32_t  v, a;
 
-    v = it->next[BB_FMP4_VIDEO];
-    a = it->next[BB_FMP4_AUDIO];
+    v = it->next[BB_FMP4_TRACK_VIDEO];
+    a = it->next[BB_FMP4_TRACK_AUDIO];
 
-    if (a >= it->end[BB_FMP4_AUDIO]) {
-        return (v < it->end[BB_FMP4_VIDEO]) ? BB_FMP4_VIDEO : -1;
+    if (a >= it->end[BB_FMP4_TRACK_AUDIO]) {
+        return (v < it->end[BB_FMP4_TRACK_VIDEO]) ? BB_FMP4_TRACK_VIDEO : -1;
     }
 
-    if (v >= it->end[BB_FMP4_VIDEO]) {
-        return BB_FMP4_AUDIO;
+    if (v >= it->end[BB_FMP4_TRACK_VIDEO]) {
+        return BB_FMP4_TRACK_AUDIO;
     }
 
-    return bb_mp4_offset(it->track[BB_FMP4_VIDEO], v)
-           <= bb_mp4_offset(it->track[BB_FMP4_AUDIO], a)
-           ? BB_FMP4_VIDEO : BB_FMP4_AUDIO;
+    return bb_mp4_offset(it->track[BB_FMP4_TRACK_VIDEO], v)
+           <= bb_mp4_offset(it->track[BB_FMP4_TRACK_AUDIO], a)
+           ? BB_FMP4_TRACK_VIDEO : BB_FMP4_TRACK_AUDIO;
 }
 
 
@@ -749,7 +785,7 @@ bb_fmp4_runs_next(bb_fmp4_runs_t *it, bb_fmp4_run_t *run)
  *     styp  msdh (a media segment), iso6
  *     moof
  *       mfhd  sequence_number
- *       traf  video, then audio if the segment has some:
+ *       traf  video, then audio, of those selected the segment has:
  *         tfhd  default-base-is-moof: data offsets count from moof
  *         tfdt  version 1, the track's decode time
  *         trun  version 1, one per run of the track in the payload
@@ -757,21 +793,25 @@ bb_fmp4_runs_next(bb_fmp4_runs_t *it, bb_fmp4_run_t *run)
  */
 size_t
 bb_fmp4_segment_header(const bb_mp4_index_t *ix,
-    const bb_mp4_segment_t *seg, uint32_t sequence,
+    const bb_mp4_segment_t *seg, unsigned tracks, uint32_t sequence,
     const bb_fmp4_base_t *base, uint8_t *buf, size_t size)
 {
     size_t          at, moof, mdat, need;
     uint64_t        payload;
     bb_fmp4_run_t   run;
     bb_fmp4_out_t   o;
-    bb_fmp4_runs_t  it;
+    bb_fmp4_runs_t  runs, it;
 
-    if (!bb_fmp4_segment_check(ix, seg)) {
+    tracks = bb_fmp4_select(ix, tracks);
+
+    if (tracks == 0 || !bb_fmp4_segment_check(ix, seg)) {
         return 0;
     }
 
+    bb_fmp4_runs_init(&runs, ix, seg, tracks);
+
     payload = 0;
-    bb_fmp4_runs_init(&it, ix, seg);
+    it = runs;
 
     while (bb_fmp4_runs_next(&it, &run)) {
         payload += run.bytes;
@@ -784,7 +824,7 @@ bb_fmp4_segment_header(const bb_mp4_index_t *ix,
     o.buf = NULL;
     o.len = 0;
     o.bad = 0;
-    bb_fmp4_moof(&o, ix, seg, sequence, base, 0);
+    bb_fmp4_moof(&o, &runs, sequence, base, 0);
 
     if (o.bad) {
         return 0;
@@ -816,7 +856,7 @@ bb_fmp4_segment_header(const bb_mp4_index_t *ix,
     bb_fmp4_put(&o, "iso6", 4);
     bb_fmp4_end(&o, at);
 
-    bb_fmp4_moof(&o, ix, seg, sequence, base, moof + mdat);
+    bb_fmp4_moof(&o, &runs, sequence, base, moof + mdat);
 
     if (mdat == 8) {
         bb_fmp4_u32(&o, (uint32_t) (8 + payload));
@@ -833,13 +873,13 @@ bb_fmp4_segment_header(const bb_mp4_index_t *ix,
 
 
 /*
- * The moof; data_start is where the payload starts, counted from the
- * moof's first byte (0 while measuring).
+ * The moof of the samples in runs, none taken yet: a traf per track that
+ * has some.  data_start is where the payload starts, counted from the moof's
+ * first byte (0 while measuring).
  */
 static void
-bb_fmp4_moof(bb_fmp4_out_t *o, const bb_mp4_index_t *ix,
-    const bb_mp4_segment_t *seg, uint32_t sequence,
-    const bb_fmp4_base_t *base, size_t data_start)
+bb_fmp4_moof(bb_fmp4_out_t *o, const bb_fmp4_runs_t *runs,
+    uint32_t sequence, const bb_fmp4_base_t *base, size_t data_start)
 {
     size_t  moof, at;
 
@@ -849,10 +889,14 @@ bb_fmp4_moof(bb_fmp4_out_t *o, const bb_mp4_index_t *ix,
     bb_fmp4_u32(o, sequence);
     bb_fmp4_end(o, at);
 
-    bb_fmp4_traf(o, ix, seg, BB_FMP4_VIDEO, base->video, data_start);
+    if (runs->next[BB_FMP4_TRACK_VIDEO] < runs->end[BB_FMP4_TRACK_VIDEO]) {
+        bb_fmp4_traf(o, runs, BB_FMP4_TRACK_VIDEO, base->video,
+                     data_start);
+    }
 
-    if (seg->audio_end > seg->audio_start) {
-        bb_fmp4_traf(o, ix, seg, BB_FMP4_AUDIO, base->audio, data_start);
+    if (runs->next[BB_FMP4_TRACK_AUDIO] < runs->end[BB_FMP4_TRACK_AUDIO]) {
+        bb_fmp4_traf(o, runs, BB_FMP4_TRACK_AUDIO, base->audio,
+                     data_start);
     }
 
     bb_fmp4_end(o, moof);
@@ -869,9 +913,8 @@ bb_fmp4_moof(bb_fmp4_out_t *o, const bb_mp4_index_t *ix,
  * presented at the base plus its edited presentation time in the clip.
  */
 static void
-bb_fmp4_traf(bb_fmp4_out_t *o, const bb_mp4_index_t *ix,
-    const bb_mp4_segment_t *seg, unsigned track, uint64_t base,
-    size_t data_start)
+bb_fmp4_traf(bb_fmp4_out_t *o, const bb_fmp4_runs_t *runs, unsigned track,
+    uint64_t base, size_t data_start)
 {
     size_t                 traf, at;
     uint32_t               i, flags;
@@ -881,10 +924,8 @@ bb_fmp4_traf(bb_fmp4_out_t *o, const bb_mp4_index_t *ix,
     bb_fmp4_runs_t         it;
     const bb_mp4_track_t  *tr;
 
-    tr = (track == BB_FMP4_VIDEO) ? &ix->video : &ix->audio;
-
-    dts = bb_mp4_dts(tr, track == BB_FMP4_VIDEO ? seg->video_start
-                                                 : seg->audio_start);
+    tr = runs->track[track];
+    dts = bb_mp4_dts(tr, runs->next[track]);
 
     if (dts < tr->first_dts || dts - tr->first_dts > UINT64_MAX - base) {
         o->bad = 1;
@@ -896,8 +937,8 @@ bb_fmp4_traf(bb_fmp4_out_t *o, const bb_mp4_index_t *ix,
     traf = bb_fmp4_box(o, "traf");
 
     at = bb_fmp4_full(o, "tfhd", 0, BB_FMP4_BASE_IS_MOOF);
-    bb_fmp4_u32(o, track == BB_FMP4_VIDEO ? BB_FMP4_VIDEO_ID
-                                          : BB_FMP4_AUDIO_ID);
+    bb_fmp4_u32(o, track == BB_FMP4_TRACK_VIDEO ? BB_FMP4_VIDEO_ID
+                                                : BB_FMP4_AUDIO_ID);
     bb_fmp4_end(o, at);
 
     at = bb_fmp4_full(o, "tfdt", 1, 0);
@@ -905,7 +946,7 @@ bb_fmp4_traf(bb_fmp4_out_t *o, const bb_mp4_index_t *ix,
     bb_fmp4_end(o, at);
 
     pos = 0;
-    bb_fmp4_runs_init(&it, ix, seg);
+    it = *runs;
 
     while (bb_fmp4_runs_next(&it, &run)) {
 
@@ -930,7 +971,7 @@ bb_fmp4_traf(bb_fmp4_out_t *o, const bb_mp4_index_t *ix,
                 return;
             }
 
-            if (track == BB_FMP4_AUDIO || bb_mp4_key(tr, i)) {
+            if (track == BB_FMP4_TRACK_AUDIO || bb_mp4_key(tr, i)) {
                 flags = BB_FMP4_SYNC;
 
             } else {
@@ -953,7 +994,8 @@ bb_fmp4_traf(bb_fmp4_out_t *o, const bb_mp4_index_t *ix,
 
 size_t
 bb_fmp4_segment_ranges(const bb_mp4_index_t *ix,
-    const bb_mp4_segment_t *seg, bb_fmp4_range_t *ranges, size_t n)
+    const bb_mp4_segment_t *seg, unsigned tracks, bb_fmp4_range_t *ranges,
+    size_t n)
 {
     size_t                 count;
     uint32_t               i, size;
@@ -962,16 +1004,18 @@ bb_fmp4_segment_ranges(const bb_mp4_index_t *ix,
     bb_fmp4_runs_t         it;
     const bb_mp4_track_t  *tr;
 
-    if (!bb_fmp4_segment_check(ix, seg)) {
+    tracks = bb_fmp4_select(ix, tracks);
+
+    if (tracks == 0 || !bb_fmp4_segment_check(ix, seg)) {
         return 0;
     }
 
     count = 0;
     end = 0;
-    bb_fmp4_runs_init(&it, ix, seg);
+    bb_fmp4_runs_init(&it, ix, seg, tracks);
 
     while (bb_fmp4_runs_next(&it, &run)) {
-        tr = (run.track == BB_FMP4_VIDEO) ? &ix->video : &ix->audio;
+        tr = it.track[run.track];
 
         for (i = run.first; i < run.first + run.count; i++) {
             offset = bb_mp4_offset(tr, i);

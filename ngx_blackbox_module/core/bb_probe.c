@@ -10,24 +10,8 @@
 #include <libavformat/avformat.h>
 #include <libavutil/log.h>
 
+#include "bb_av_error.h"
 #include "bb_probe.h"
-
-
-static int
-bb_probe_fail(char *err, size_t errlen, const char *why, int averr)
-{
-    char  text[AV_ERROR_MAX_STRING_SIZE];
-
-    if (averr != 0) {
-        av_strerror(averr, text, sizeof(text));
-        snprintf(err, errlen, "%s: %s", why, text);
-
-    } else {
-        snprintf(err, errlen, "%s", why);
-    }
-
-    return -1;
-}
 
 
 /*
@@ -144,7 +128,7 @@ bb_probe_clip(const char *path, bb_probe_t *probe, char *err, size_t errlen)
     memset(probe, 0, sizeof(bb_probe_t));
 
     if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
-        return bb_probe_fail(err, errlen, "no such file, or empty", 0);
+        return bb_av_fail(err, errlen, 0, "no such file, or empty");
     }
 
     /* Clips are ours to describe, not libav's to chatter about. */
@@ -156,19 +140,19 @@ bb_probe_clip(const char *path, bb_probe_t *probe, char *err, size_t errlen)
 
     rc = avformat_open_input(&fmt, path, mp4, NULL);
     if (rc < 0) {
-        return bb_probe_fail(err, errlen, "not a readable MP4", rc);
+        return bb_av_fail(err, errlen, rc, "not a readable MP4");
     }
 
     if (!bb_probe_file_fits(path, (uint64_t) st.st_size)) {
         avformat_close_input(&fmt);
-        return bb_probe_fail(err, errlen, "truncated: a box runs past the "
-                             "end of the file", 0);
+        return bb_av_fail(err, errlen, 0, "truncated: a box runs past the "
+                             "end of the file");
     }
 
     rc = avformat_find_stream_info(fmt, NULL);
     if (rc < 0) {
         avformat_close_input(&fmt);
-        return bb_probe_fail(err, errlen, "unreadable streams", rc);
+        return bb_av_fail(err, errlen, rc, "unreadable streams");
     }
 
     video = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
@@ -176,7 +160,7 @@ bb_probe_clip(const char *path, bb_probe_t *probe, char *err, size_t errlen)
 
     if (video < 0) {
         avformat_close_input(&fmt);
-        return bb_probe_fail(err, errlen, "no video track", 0);
+        return bb_av_fail(err, errlen, 0, "no video track");
     }
 
     v = fmt->streams[video]->codecpar;
@@ -185,7 +169,7 @@ bb_probe_clip(const char *path, bb_probe_t *probe, char *err, size_t errlen)
         || fmt->streams[video]->nb_frames == 0)
     {
         avformat_close_input(&fmt);
-        return bb_probe_fail(err, errlen, "no frames or no duration", 0);
+        return bb_av_fail(err, errlen, 0, "no frames or no duration");
     }
 
     /*
@@ -199,8 +183,8 @@ bb_probe_clip(const char *path, bb_probe_t *probe, char *err, size_t errlen)
         || bb_probe_data_end(fmt) > (int64_t) st.st_size)
     {
         avformat_close_input(&fmt);
-        return bb_probe_fail(err, errlen, "truncated: samples lie past the "
-                             "end of the file", 0);
+        return bb_av_fail(err, errlen, 0, "truncated: samples lie past the "
+                             "end of the file");
     }
 
     probe->duration_ms = fmt->duration / (AV_TIME_BASE / 1000);

@@ -38,6 +38,7 @@
 #include <libavformat/avformat.h>
 #include <libavutil/opt.h>
 
+#include "bb_av_error.h"
 #include "bb_remux.h"
 
 /* A GOP buffered beyond this is written as it is: memory stays bounded. */
@@ -76,31 +77,6 @@ struct bb_remux_s {
     char              *path;
     char              *journal;
 };
-
-
-static int bb_remux_error(char *err, size_t errlen, int averr,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-
-/* Writes the reason (and libav's words for averr, if any); returns -1. */
-static int
-bb_remux_error(char *err, size_t errlen, int averr, const char *fmt, ...)
-{
-    int      n;
-    char     text[AV_ERROR_MAX_STRING_SIZE];
-    va_list  args;
-
-    va_start(args, fmt);
-    n = vsnprintf(err, errlen, fmt, args);
-    va_end(args);
-
-    if (averr != 0 && n >= 0 && (size_t) n < errlen) {
-        av_strerror(averr, text, sizeof(text));
-        snprintf(err + n, errlen - (size_t) n, ": %s", text);
-    }
-
-    return -1;
-}
 
 
 /* A skipped packet: the reason, and 1. */
@@ -152,18 +128,18 @@ bb_remux_writer_open(bb_remux_writer_t *w, const char *path,
     w->video = -1;
 
     if (n == 0 || n > BB_REMUX_MAX_STREAMS) {
-        return bb_remux_error(err, errlen, 0, "%u streams: 1 to %d can go "
+        return bb_av_fail(err, errlen, 0, "%u streams: 1 to %d can go "
                               "into a clip", n, BB_REMUX_MAX_STREAMS);
     }
 
     for (i = 0; i < n; i++) {
         if (tbs[i].num <= 0 || tbs[i].den <= 0) {
-            return bb_remux_error(err, errlen, 0, "stream %u: no time base",
+            return bb_av_fail(err, errlen, 0, "stream %u: no time base",
                                   i);
         }
 
         if (!bb_remux_supported(pars[i])) {
-            return bb_remux_error(err, errlen, 0, "stream %u: \"%s\" cannot "
+            return bb_av_fail(err, errlen, 0, "stream %u: \"%s\" cannot "
                                   "go into a clip", i,
                                   avcodec_get_name(pars[i]->codec_id));
         }
@@ -174,12 +150,12 @@ bb_remux_writer_open(bb_remux_writer_t *w, const char *path,
     }
 
     if (w->video == -1) {
-        return bb_remux_error(err, errlen, 0, "no video stream");
+        return bb_av_fail(err, errlen, 0, "no video stream");
     }
 
     rc = avformat_alloc_output_context2(&w->fmt, NULL, "mp4", path);
     if (rc < 0) {
-        return bb_remux_error(err, errlen, rc, "no mp4 muxer");
+        return bb_av_fail(err, errlen, rc, "no mp4 muxer");
     }
 
     /* Timestamps are made non-negative here; ADTS is stripped here. */
@@ -189,12 +165,12 @@ bb_remux_writer_open(bb_remux_writer_t *w, const char *path,
     for (i = 0; i < n; i++) {
         st = avformat_new_stream(w->fmt, NULL);
         if (st == NULL) {
-            return bb_remux_error(err, errlen, AVERROR(ENOMEM), "no stream");
+            return bb_av_fail(err, errlen, AVERROR(ENOMEM), "no stream");
         }
 
         rc = avcodec_parameters_copy(st->codecpar, pars[i]);
         if (rc < 0) {
-            return bb_remux_error(err, errlen, rc, "no stream");
+            return bb_av_fail(err, errlen, rc, "no stream");
         }
 
         /* The mp4 muxer picks its own tag (avc1, hev1, mp4a). */
@@ -208,7 +184,7 @@ bb_remux_writer_open(bb_remux_writer_t *w, const char *path,
 
     rc = avio_open(&w->fmt->pb, path, AVIO_FLAG_WRITE);
     if (rc < 0) {
-        return bb_remux_error(err, errlen, rc, "cannot create \"%s\"", path);
+        return bb_av_fail(err, errlen, rc, "cannot create \"%s\"", path);
     }
 
     return 0;
@@ -449,13 +425,13 @@ bb_remux_writer_header(bb_remux_writer_t *w, char *err, size_t errlen)
         if (par->codec_type == AVMEDIA_TYPE_VIDEO
             && bb_remux_video_extradata(w, i) != 0)
         {
-            return bb_remux_error(err, errlen, 0, "stream %u: no parameter "
+            return bb_av_fail(err, errlen, 0, "stream %u: no parameter "
                                   "sets in the first GOP", i);
         }
 
         if (par->codec_id == AV_CODEC_ID_AAC && bb_remux_aac_config(par) != 0)
         {
-            return bb_remux_error(err, errlen, 0, "stream %u: no AAC "
+            return bb_av_fail(err, errlen, 0, "stream %u: no AAC "
                                   "configuration", i);
         }
     }
@@ -480,7 +456,7 @@ bb_remux_writer_header(bb_remux_writer_t *w, char *err, size_t errlen)
     av_dict_free(&opts);
 
     if (rc < 0) {
-        return bb_remux_error(err, errlen, rc, "cannot start \"%s\"",
+        return bb_av_fail(err, errlen, rc, "cannot start \"%s\"",
                               w->fmt->url);
     }
 
@@ -553,7 +529,7 @@ bb_remux_writer_flush(bb_remux_writer_t *w, int64_t next_dts, char *err,
         rc = av_opt_set(w->fmt, "movflags", "+frag_discont",
                         AV_OPT_SEARCH_CHILDREN);
         if (rc < 0) {
-            return bb_remux_error(err, errlen, rc, "no frag_discont");
+            return bb_av_fail(err, errlen, rc, "no frag_discont");
         }
     }
 
@@ -605,7 +581,7 @@ bb_remux_writer_flush(bb_remux_writer_t *w, int64_t next_dts, char *err,
             rc = av_write_frame(w->fmt, p);
             if (rc < 0) {
                 bb_remux_writer_drop_gop(w);
-                return bb_remux_error(err, errlen, rc, "cannot write \"%s\"",
+                return bb_av_fail(err, errlen, rc, "cannot write \"%s\"",
                                       w->fmt->url);
             }
         }
@@ -622,7 +598,7 @@ bb_remux_writer_flush(bb_remux_writer_t *w, int64_t next_dts, char *err,
         }
 
         if (rc < 0) {
-            return bb_remux_error(err, errlen, rc, "cannot write \"%s\"",
+            return bb_av_fail(err, errlen, rc, "cannot write \"%s\"",
                                   w->fmt->url);
         }
     }
@@ -691,7 +667,7 @@ bb_remux_writer_put(bb_remux_writer_t *w, unsigned i, const AVPacket *in,
         grown = av_realloc_array(w->gop, w->gop_cap ? w->gop_cap * 2 : 256,
                                  sizeof(AVPacket *));
         if (grown == NULL) {
-            return bb_remux_error(err, errlen, AVERROR(ENOMEM), "no room");
+            return bb_av_fail(err, errlen, AVERROR(ENOMEM), "no room");
         }
 
         w->gop = grown;
@@ -700,7 +676,7 @@ bb_remux_writer_put(bb_remux_writer_t *w, unsigned i, const AVPacket *in,
 
     p = av_packet_clone(in);
     if (p == NULL) {
-        return bb_remux_error(err, errlen, AVERROR(ENOMEM), "no room");
+        return bb_av_fail(err, errlen, AVERROR(ENOMEM), "no room");
     }
 
     p->dts = dts;
@@ -758,7 +734,7 @@ bb_remux_writer_end(bb_remux_writer_t *w, char *err, size_t errlen)
     }
 
     if (rc < 0) {
-        return bb_remux_error(err, errlen, rc, "cannot write \"%s\"",
+        return bb_av_fail(err, errlen, rc, "cannot write \"%s\"",
                               w->fmt->url);
     }
 
@@ -866,7 +842,7 @@ bb_remux_convert(const char *journal, const char *path, int flags,
     if (tmp == NULL || pkt == NULL) {
         free(tmp);
         av_packet_free(&pkt);
-        return bb_remux_error(err, errlen, AVERROR(ENOMEM), "no room");
+        return bb_av_fail(err, errlen, AVERROR(ENOMEM), "no room");
     }
 
     in = NULL;
@@ -875,7 +851,7 @@ bb_remux_convert(const char *journal, const char *path, int flags,
     rc = avformat_open_input(&in, journal, av_find_input_format("mp4"),
                              NULL);
     if (rc < 0) {
-        rc = bb_remux_error(err, errlen, rc, "cannot read \"%s\"", journal);
+        rc = bb_av_fail(err, errlen, rc, "cannot read \"%s\"", journal);
         goto done;
     }
 
@@ -903,7 +879,7 @@ bb_remux_convert(const char *journal, const char *path, int flags,
     }
 
     if (rc != AVERROR_EOF) {
-        rc = bb_remux_error(err, errlen, rc, "cannot read \"%s\"", journal);
+        rc = bb_av_fail(err, errlen, rc, "cannot read \"%s\"", journal);
         goto done;
     }
 
@@ -915,13 +891,13 @@ bb_remux_convert(const char *journal, const char *path, int flags,
     *duration_ms = w.end_ms;
 
     if (bb_remux_sync(tmp) != 0) {
-        rc = bb_remux_error(err, errlen, AVERROR(errno), "cannot flush "
+        rc = bb_av_fail(err, errlen, AVERROR(errno), "cannot flush "
                             "\"%s\"", tmp);
         goto done;
     }
 
     if (rename(tmp, path) != 0) {
-        rc = bb_remux_error(err, errlen, AVERROR(errno), "cannot rename "
+        rc = bb_av_fail(err, errlen, AVERROR(errno), "cannot rename "
                             "\"%s\"", tmp);
         goto done;
     }
@@ -961,7 +937,7 @@ bb_remux_open(const char *path, AVStream *const *streams, unsigned n,
     AVCodecParameters  *pars[BB_REMUX_MAX_STREAMS];
 
     if (n == 0 || n > BB_REMUX_MAX_STREAMS) {
-        bb_remux_error(err, errlen, 0, "%u streams: 1 to %d can go into a "
+        bb_av_fail(err, errlen, 0, "%u streams: 1 to %d can go into a "
                        "clip", n, BB_REMUX_MAX_STREAMS);
         return NULL;
     }
@@ -973,7 +949,7 @@ bb_remux_open(const char *path, AVStream *const *streams, unsigned n,
 
     rx = calloc(1, sizeof(bb_remux_t));
     if (rx == NULL) {
-        bb_remux_error(err, errlen, AVERROR(ENOMEM), "no room");
+        bb_av_fail(err, errlen, AVERROR(ENOMEM), "no room");
         return NULL;
     }
 
@@ -982,7 +958,7 @@ bb_remux_open(const char *path, AVStream *const *streams, unsigned n,
     rx->journal = bb_remux_name(path, BB_REMUX_JOURNAL_SUFFIX);
 
     if (rx->path == NULL || rx->journal == NULL) {
-        bb_remux_error(err, errlen, AVERROR(ENOMEM), "no room");
+        bb_av_fail(err, errlen, AVERROR(ENOMEM), "no room");
         bb_remux_close(rx);
         return NULL;
     }
@@ -1072,7 +1048,7 @@ bb_remux_trim(const char *journal, char *err, size_t errlen)
             fclose(f);
         }
 
-        return bb_remux_error(err, errlen, AVERROR(errno), "cannot read "
+        return bb_av_fail(err, errlen, AVERROR(errno), "cannot read "
                               "\"%s\"", journal);
     }
 
@@ -1137,7 +1113,7 @@ bb_remux_trim(const char *journal, char *err, size_t errlen)
     }
 
     if (good < file_size && truncate(journal, (off_t) good) != 0) {
-        return bb_remux_error(err, errlen, AVERROR(errno), "cannot cut "
+        return bb_av_fail(err, errlen, AVERROR(errno), "cannot cut "
                               "\"%s\"", journal);
     }
 
@@ -1159,7 +1135,7 @@ bb_remux_recover(const char *journal, int flags, long long *duration_ms,
     s = sizeof(BB_REMUX_JOURNAL_SUFFIX) - 1;
 
     if (n <= s || strcmp(journal + n - s, BB_REMUX_JOURNAL_SUFFIX) != 0) {
-        return bb_remux_error(err, errlen, 0, "\"%s\" is no journal: its "
+        return bb_av_fail(err, errlen, 0, "\"%s\" is no journal: its "
                               "name does not end in \"%s\"", journal,
                               BB_REMUX_JOURNAL_SUFFIX);
     }
@@ -1178,7 +1154,7 @@ bb_remux_recover(const char *journal, int flags, long long *duration_ms,
 
     path = strndup(journal, n - s);
     if (path == NULL) {
-        return bb_remux_error(err, errlen, AVERROR(ENOMEM), "no room");
+        return bb_av_fail(err, errlen, AVERROR(ENOMEM), "no room");
     }
 
     rc = bb_remux_convert(journal, path, flags, duration_ms, err, errlen);

@@ -16,8 +16,12 @@
  *     behind the init segment.
  *
  * Two clips in a row must be one stream whose decode times run on
- * without a gap.  The CODECS strings are checked against ffprobe's
- * profile and level, and against hand-made configurations.
+ * without a gap.  The single-track forms DASH serves (video alone, audio
+ * alone) must each be one stream of every sample of its track, the
+ * packets of that track of the muxed form; a segment with no audio is
+ * an empty one in the audio alone.  The CODECS strings are checked
+ * against ffprobe's profile and level, and against hand-made
+ * configurations.
  *
  * Set BB_KEEP=1 to keep the temporary folder for a look.
  */
@@ -191,6 +195,24 @@ probe_clean(const char *path)
 }
 
 
+/*
+ * ffprobe's streams of path as lines "type,packets" ("audio,469"), after
+ * reading and counting every packet; with its complaints, if any.
+ * malloc'd, or NULL.
+ */
+static char *
+probe_streams(const char *path)
+{
+    char  cmd[1024];
+
+    snprintf(cmd, sizeof(cmd), "ffprobe -v error -count_packets "
+             "-show_entries stream=codec_type,nb_read_packets -of csv=p=0 "
+             "%s", path);
+
+    return run(cmd);
+}
+
+
 /* Indexes the file name; NULL and a failed test if it cannot. */
 static bb_mp4_index_t *
 index_file(const char *name, file_t *f)
@@ -221,16 +243,18 @@ index_file(const char *name, file_t *f)
 
 
 /*
- * The init segment of ix, built in the four steps: measure, allocate,
- * write, check.  *len is its size.  NULL and a failed test on error.
+ * The init segment of ix's tracks selected by tracks, built in the four
+ * steps: measure, allocate, write, check.  *len is its size.  NULL and a
+ * failed test on error.
  */
 static uint8_t *
-init_segment(const bb_mp4_index_t *ix, size_t *len, const char *name)
+init_segment(const bb_mp4_index_t *ix, unsigned tracks, size_t *len,
+    const char *name)
 {
     size_t    need, got;
     uint8_t  *buf;
 
-    need = bb_fmp4_init_build(ix, NULL, 0);
+    need = bb_fmp4_init_build(ix, tracks, NULL, 0);
     buf = (need > 0) ? malloc(need) : NULL;
 
     if (buf == NULL) {
@@ -238,7 +262,7 @@ init_segment(const bb_mp4_index_t *ix, size_t *len, const char *name)
         return NULL;
     }
 
-    got = bb_fmp4_init_build(ix, buf, need);
+    got = bb_fmp4_init_build(ix, tracks, buf, need);
 
     if (!ok(got == need && be32(buf + 4) == be32((const uint8_t *) "ftyp")
             && be32(buf + be32(buf) + 4) == be32((const uint8_t *) "moov")
@@ -256,14 +280,15 @@ init_segment(const bb_mp4_index_t *ix, size_t *len, const char *name)
 
 
 /*
- * Writes segment seg of the clip f (indexed as ix) to out: the header
- * built in the four steps, then the file's bytes in each range.  Checks
- * the mdat's size against the ranges and the segment's samples.
- * Returns 0, or -1 with a failed test.
+ * Writes segment seg of the clip f (indexed as ix) with the tracks
+ * selected by tracks to out: the header built in the four steps, then
+ * the file's bytes in each range.  Checks the mdat's size against the
+ * ranges and the segment's samples of those tracks.  Returns 0, or -1
+ * with a failed test.
  */
 static int
 write_segment(FILE *out, const bb_mp4_index_t *ix, const file_t *f,
-    const bb_mp4_segment_t *seg, uint32_t sequence,
+    const bb_mp4_segment_t *seg, unsigned tracks, uint32_t sequence,
     const bb_fmp4_base_t *base, size_t *nranges, int report,
     const char *name)
 {
@@ -274,11 +299,12 @@ write_segment(FILE *out, const bb_mp4_index_t *ix, const file_t *f,
     uint64_t          payload, samples;
     bb_fmp4_range_t  *r;
 
-    need = bb_fmp4_segment_header(ix, seg, sequence, base, NULL, 0);
-    n = bb_fmp4_segment_ranges(ix, seg, NULL, 0);
+    need = bb_fmp4_segment_header(ix, seg, tracks, sequence, base, NULL, 0);
+    n = bb_fmp4_segment_ranges(ix, seg, tracks, NULL, 0);
 
+    /* no range is an empty payload: audio alone, none in the segment */
     hdr = (need > 0) ? malloc(need) : NULL;
-    r = (n > 0) ? calloc(n, sizeof(bb_fmp4_range_t)) : NULL;
+    r = calloc(n > 0 ? n : 1, sizeof(bb_fmp4_range_t));
 
     if (hdr == NULL || r == NULL) {
         free(hdr);
@@ -287,8 +313,10 @@ write_segment(FILE *out, const bb_mp4_index_t *ix, const file_t *f,
                   name, sequence, need, n) - 1;
     }
 
-    got = bb_fmp4_segment_header(ix, seg, sequence, base, hdr, need);
-    bad = (got != need) + (bb_fmp4_segment_ranges(ix, seg, r, n) != n);
+    got = bb_fmp4_segment_header(ix, seg, tracks, sequence, base, hdr,
+                                 need);
+    bad = (got != need)
+          + (bb_fmp4_segment_ranges(ix, seg, tracks, r, n) != n);
 
     payload = 0;
 
@@ -304,12 +332,16 @@ write_segment(FILE *out, const bb_mp4_index_t *ix, const file_t *f,
 
     samples = 0;
 
-    for (k = seg->video_start; k < seg->video_end; k++) {
-        samples += bb_mp4_size(&ix->video, k);
+    if (tracks & BB_FMP4_VIDEO) {
+        for (k = seg->video_start; k < seg->video_end; k++) {
+            samples += bb_mp4_size(&ix->video, k);
+        }
     }
 
-    for (k = seg->audio_start; k < seg->audio_end; k++) {
-        samples += bb_mp4_size(&ix->audio, k);
+    if (tracks & BB_FMP4_AUDIO) {
+        for (k = seg->audio_start; k < seg->audio_end; k++) {
+            samples += bb_mp4_size(&ix->audio, k);
+        }
     }
 
     /* the header ends with the mdat's 8-byte header */
@@ -595,7 +627,7 @@ package(const char *out_name, bb_mp4_index_t *const *ix, const file_t *f,
     bb_fmp4_base_t     base;
     bb_mp4_segment_t  *sg;
 
-    init = init_segment(ix[0], &init_len, name);
+    init = init_segment(ix[0], BB_FMP4_BOTH, &init_len, name);
     if (init == NULL) {
         return -1;
     }
@@ -644,8 +676,8 @@ package(const char *out_name, bb_mp4_index_t *const *ix, const file_t *f,
 
             at = ftell(out);
 
-            if (write_segment(out, ix[c], &f[c], &sg[i], sequence, &base,
-                              &nr, 1, what) != 0)
+            if (write_segment(out, ix[c], &f[c], &sg[i], BB_FMP4_BOTH,
+                              sequence, &base, &nr, 1, what) != 0)
             {
                 bad++;
                 break;
@@ -669,8 +701,9 @@ package(const char *out_name, bb_mp4_index_t *const *ix, const file_t *f,
             }
 
             fwrite(init, 1, init_len, seg_out);
-            bad += write_segment(seg_out, ix[c], &f[c], &sg[i], sequence,
-                                 &base, NULL, 0, what) != 0;
+            bad += write_segment(seg_out, ix[c], &f[c], &sg[i],
+                                 BB_FMP4_BOTH, sequence, &base, NULL, 0,
+                                 what) != 0;
             fclose(seg_out);
 
             if (!ok(probe_clean(one), "%s: init + segment %u alone: "
@@ -705,6 +738,35 @@ package(const char *out_name, bb_mp4_index_t *const *ix, const file_t *f,
 
 
 /*
+ * ffmpeg copies the same packets of stream ("v", "a") from the files at
+ * a_path and b_path: some, as many, with the same data and timestamps.
+ * 1 or 0; *n is how many it copies from a_path.
+ */
+static int
+same_packets(const char *a_path, const char *b_path, const char *stream,
+    int *n)
+{
+    int       i, m, same;
+    frame_t  *a, *b;
+
+    *n = 0;
+    a = framemd5(a_path, stream, n);
+    b = framemd5(b_path, stream, &m);
+    same = (a != NULL && b != NULL && *n == m && m > 0);
+
+    for (i = 0; same && i < m; i++) {
+        same = strcmp(a[i].md5, b[i].md5) == 0 && a[i].dts == b[i].dts
+               && a[i].pts == b[i].pts;
+    }
+
+    free(a);
+    free(b);
+
+    return same;
+}
+
+
+/*
  * ffmpeg's HLS reader over out.m3u8 (out's byte ranges, as a player
  * fetches them: the init segment, then segment after segment) gets the
  * packets it gets from out, and decodes them all without an error.
@@ -712,23 +774,12 @@ package(const char *out_name, bb_mp4_index_t *const *ix, const file_t *f,
 static int
 same_through_hls(const char *out, const char *stream, const char *name)
 {
-    int       i, n, m, bad;
-    char      m3u8[600], cmd[1024], *err;
-    frame_t  *a, *b;
+    int    n, bad;
+    char   m3u8[600], cmd[1024], *err;
 
     snprintf(m3u8, sizeof(m3u8), "%s.m3u8", out);
 
-    a = framemd5(out, stream, &n);
-    b = framemd5(m3u8, stream, &m);
-    bad = (a == NULL || b == NULL || n != m || n == 0);
-
-    for (i = 0; !bad && i < n; i++) {
-        bad += strcmp(a[i].md5, b[i].md5) != 0 || a[i].dts != b[i].dts
-               || a[i].pts != b[i].pts;
-    }
-
-    free(a);
-    free(b);
+    bad = !same_packets(out, m3u8, stream, &n);
 
     snprintf(cmd, sizeof(cmd), "ffmpeg -nostdin -v error -i %s -map 0:%s "
              "-f null -", m3u8, stream);
@@ -911,6 +962,238 @@ test_two(const char *a, const char *b)
         bb_mp4_index_free(ix[i]);
         free(f[i].data);
     }
+}
+
+
+/*
+ * Writes every segment of ix (clip f, segments sg) with the tracks
+ * selected by tracks to path, behind their init segment, as package does
+ * for one clip.  Returns how many samples of those tracks the segments
+ * have, or -1 with a failed test.
+ */
+static long
+package_tracks(const char *path, const bb_mp4_index_t *ix, const file_t *f,
+    const bb_mp4_segment_t *sg, size_t nseg, unsigned tracks,
+    const char *name)
+{
+    int              bad;
+    long             samples;
+    FILE            *out;
+    size_t           init_len, i;
+    uint8_t         *init;
+    bb_fmp4_base_t   base;
+
+    init = init_segment(ix, tracks, &init_len, name);
+    if (init == NULL) {
+        return -1;
+    }
+
+    out = fopen(path, "w");
+    if (out == NULL) {
+        free(init);
+        return ok(0, "%s: open %s", name, path) - 1;
+    }
+
+    fwrite(init, 1, init_len, out);
+    free(init);
+
+    base.video = 0;
+    base.audio = 0;
+    bad = 0;
+    samples = 0;
+
+    for (i = 0; i < nseg && bad == 0; i++) {
+        bad = write_segment(out, ix, f, &sg[i], tracks, (uint32_t) i + 1,
+                            &base, NULL, 0, name);
+
+        if (tracks & BB_FMP4_VIDEO) {
+            samples += sg[i].video_end - sg[i].video_start;
+        }
+
+        if (tracks & BB_FMP4_AUDIO) {
+            samples += sg[i].audio_end - sg[i].audio_start;
+        }
+    }
+
+    fclose(out);
+
+    return bad ? -1 : samples;
+}
+
+
+/*
+ * The single-track forms of clip that DASH serves, after test_clip made
+ * its muxed one: per track, its init segment and every media segment
+ * with it alone.  ffprobe must read each whole without a word and find
+ * one stream, of the track's type, with a packet per sample of the
+ * segments; ffmpeg must copy from it the packets, data and times, that
+ * it copies from the same track of the muxed form.
+ */
+static void
+test_single(const char *clip, const char *name)
+{
+    int                t, n, same;
+    long               samples;
+    char               path[512], muxed[512], file[128], what[128];
+    char               want[64], *got;
+    file_t             f;
+    size_t             nseg;
+    bb_mp4_segment_t  *sg;
+    bb_mp4_index_t    *ix;
+
+    static const unsigned     tracks[2] = { BB_FMP4_VIDEO, BB_FMP4_AUDIO };
+    static const char *const  type[2] = { "video", "audio" };
+    static const char *const  stream[2] = { "v", "a" };
+
+    ix = index_file(clip, &f);
+    sg = (ix != NULL) ? segments(ix, &nseg) : NULL;
+
+    snprintf(file, sizeof(file), "%s.out.mp4", clip);
+    in_dir(muxed, sizeof(muxed), file);
+
+    for (t = 0; sg != NULL && t < 2; t++) {
+        snprintf(what, sizeof(what), "%s, %s alone", name, type[t]);
+        snprintf(file, sizeof(file), "%s.%s.mp4", clip, stream[t]);
+        in_dir(path, sizeof(path), file);
+
+        samples = package_tracks(path, ix, &f, sg, nseg, tracks[t], what);
+        if (samples < 0) {
+            continue;
+        }
+
+        ok(probe_clean(path), "%s: init + %zu segments: ffprobe finds "
+           "nothing wrong", what, nseg);
+
+        snprintf(want, sizeof(want), "%s,%ld\n", type[t], samples);
+        got = probe_streams(path);
+
+        if (!ok(got != NULL && strcmp(got, want) == 0, "%s: ffprobe finds "
+                "one %s stream of %ld packets, the segments' samples",
+                what, type[t], samples))
+        {
+            diag("ffprobe's streams: %s", got ? got : "none");
+        }
+
+        free(got);
+
+        same = same_packets(path, muxed, stream[t], &n);
+        ok(same, "%s: the same %d %s packets as the muxed form", what, n,
+           stream[t]);
+    }
+
+    free(sg);
+    bb_mp4_index_free(ix);
+    free(f.data);
+}
+
+
+/*
+ * A clip without audio: BB_FMP4_AUDIO is refused, and BB_FMP4_BOTH is
+ * its video alone, byte for byte.
+ */
+static void
+test_no_audio(const char *clip)
+{
+    char               vpath[512], bpath[512];
+    long               vlen, blen;
+    file_t             f;
+    size_t             nseg;
+    unsigned char     *v, *b;
+    bb_fmp4_base_t     base;
+    bb_mp4_segment_t  *sg;
+    bb_mp4_index_t    *ix;
+
+    ix = index_file(clip, &f);
+    sg = (ix != NULL) ? segments(ix, &nseg) : NULL;
+
+    if (sg == NULL) {
+        bb_mp4_index_free(ix);
+        free(f.data);
+        return;
+    }
+
+    base.video = 0;
+    base.audio = 0;
+
+    ok(bb_fmp4_init_build(ix, BB_FMP4_AUDIO, NULL, 0) == 0
+       && bb_fmp4_segment_header(ix, &sg[0], BB_FMP4_AUDIO, 1, &base, NULL,
+                                 0) == 0
+       && bb_fmp4_segment_ranges(ix, &sg[0], BB_FMP4_AUDIO, NULL, 0) == 0,
+       "no audio: the audio alone is refused");
+
+    in_dir(vpath, sizeof(vpath), "noaudio.v.mp4");
+    in_dir(bpath, sizeof(bpath), "noaudio.both.mp4");
+
+    if (package_tracks(vpath, ix, &f, sg, nseg, BB_FMP4_VIDEO,
+                       "no audio, video") >= 0
+        && package_tracks(bpath, ix, &f, sg, nseg, BB_FMP4_BOTH,
+                          "no audio, both") >= 0)
+    {
+        v = media_slurp(vpath, &vlen);
+        b = media_slurp(bpath, &blen);
+
+        ok(v != NULL && b != NULL && vlen == blen
+           && memcmp(v, b, (size_t) vlen) == 0,
+           "no audio: both tracks are the video alone, byte for byte");
+
+        free(v);
+        free(b);
+    }
+
+    free(sg);
+    bb_mp4_index_free(ix);
+    free(f.data);
+}
+
+
+/*
+ * A clip whose audio ends seconds before its video: the audio alone of
+ * its last segment, which has none, is an empty segment (a moof of an
+ * mfhd only, an empty mdat) with no range, not an error.
+ */
+static void
+test_empty_audio(const char *clip)
+{
+    file_t             f;
+    size_t             nseg, need;
+    uint8_t            hdr[128];
+    bb_fmp4_base_t     base;
+    bb_mp4_segment_t  *sg, *last;
+    bb_mp4_index_t    *ix;
+
+    ix = index_file(clip, &f);
+    sg = (ix != NULL) ? segments(ix, &nseg) : NULL;
+
+    if (sg == NULL) {
+        bb_mp4_index_free(ix);
+        free(f.data);
+        return;
+    }
+
+    base.video = 0;
+    base.audio = 0;
+    last = &sg[nseg - 1];
+
+    ok(ix->audio.count > 0 && last->audio_start == last->audio_end,
+       "short audio: the last segment has no audio");
+
+    /* styp 24, moof 8 + mfhd 16, mdat header 8 */
+    need = bb_fmp4_segment_header(ix, last, BB_FMP4_AUDIO, 7, &base, NULL,
+                                  0);
+
+    ok(need == 24 + 24 + 8
+       && bb_fmp4_segment_header(ix, last, BB_FMP4_AUDIO, 7, &base, hdr,
+                                 sizeof(hdr)) == need
+       && be32(hdr + 24) == 24 && memcmp(hdr + 28, "moof", 4) == 0
+       && be32(hdr + 44) == 7
+       && be32(hdr + 48) == 8 && memcmp(hdr + 52, "mdat", 4) == 0
+       && bb_fmp4_segment_ranges(ix, last, BB_FMP4_AUDIO, NULL, 0) == 0,
+       "short audio: the audio alone of it is a moof with no traf and an "
+       "empty mdat (%zu bytes)", need);
+
+    free(sg);
+    bb_mp4_index_free(ix);
+    free(f.data);
 }
 
 
@@ -1145,36 +1428,52 @@ test_refused(const char *clip)
     base.video = 0;
     base.audio = 0;
 
-    need = bb_fmp4_init_build(ix, NULL, 0);
+    need = bb_fmp4_init_build(ix, BB_FMP4_BOTH, NULL, 0);
     buf = malloc(need + 65536);
 
-    ok(bb_fmp4_init_build(ix, buf, need - 1) == 0,
+    ok(bb_fmp4_init_build(ix, BB_FMP4_BOTH, buf, need - 1) == 0,
        "init: a buffer one byte short is refused");
 
-    need = bb_fmp4_segment_header(ix, &sg[0], 1, &base, NULL, 0);
+    need = bb_fmp4_segment_header(ix, &sg[0], BB_FMP4_BOTH, 1, &base, NULL,
+                                  0);
     ok(need > 0 && need < 65536
-       && bb_fmp4_segment_header(ix, &sg[0], 1, &base, buf, need - 1) == 0,
+       && bb_fmp4_segment_header(ix, &sg[0], BB_FMP4_BOTH, 1, &base, buf,
+                                 need - 1) == 0,
        "segment: a buffer one byte short is refused");
+
+    ok(bb_fmp4_init_build(ix, 0, NULL, 0) == 0
+       && bb_fmp4_segment_header(ix, &sg[0], 0, 1, &base, NULL, 0) == 0
+       && bb_fmp4_segment_ranges(ix, &sg[0], 0, NULL, 0) == 0,
+       "no track selected is refused");
 
     bad = sg[0];
     bad.video_end = bad.video_start;
-    ok(bb_fmp4_segment_header(ix, &bad, 1, &base, NULL, 0) == 0
-       && bb_fmp4_segment_ranges(ix, &bad, NULL, 0) == 0,
-       "segment: no video sample is refused");
+    ok(bb_fmp4_segment_header(ix, &bad, BB_FMP4_BOTH, 1, &base, NULL, 0)
+       == 0
+       && bb_fmp4_segment_ranges(ix, &bad, BB_FMP4_BOTH, NULL, 0) == 0
+       && bb_fmp4_segment_header(ix, &bad, BB_FMP4_AUDIO, 1, &base, NULL, 0)
+          == 0,
+       "segment: no video sample is refused, even for the audio alone");
 
     bad = sg[nseg - 1];
     bad.video_end = ix->video.count + 1;
-    ok(bb_fmp4_segment_header(ix, &bad, 1, &base, NULL, 0) == 0
-       && bb_fmp4_segment_ranges(ix, &bad, NULL, 0) == 0,
+    ok(bb_fmp4_segment_header(ix, &bad, BB_FMP4_BOTH, 1, &base, NULL, 0)
+       == 0
+       && bb_fmp4_segment_ranges(ix, &bad, BB_FMP4_BOTH, NULL, 0) == 0,
        "segment: video past the track's end is refused");
 
     bad = sg[nseg - 1];
     bad.audio_end = ix->audio.count + 1;
-    ok(bb_fmp4_segment_header(ix, &bad, 1, &base, NULL, 0) == 0,
-       "segment: audio past the track's end is refused");
+    ok(bb_fmp4_segment_header(ix, &bad, BB_FMP4_BOTH, 1, &base, NULL, 0)
+       == 0
+       && bb_fmp4_segment_header(ix, &bad, BB_FMP4_VIDEO, 1, &base, NULL, 0)
+          == 0,
+       "segment: audio past the track's end is refused, even for the "
+       "video alone");
 
     base.video = UINT64_MAX - 10;
-    ok(bb_fmp4_segment_header(ix, &sg[nseg - 1], 1, &base, NULL, 0) == 0,
+    ok(bb_fmp4_segment_header(ix, &sg[nseg - 1], BB_FMP4_BOTH, 1, &base,
+                              NULL, 0) == 0,
        "segment: a base whose decode times overflow is refused");
 
     free(buf);
@@ -1210,6 +1509,8 @@ main(void)
            && tap_ffmpeg(dir, "v.mp4", VIDEO H264 "-t 9 " FAST) == 0
            && tap_ffmpeg(dir, "frag.mp4", VIDEO AUDIO H264 AAC "-t 8 " FRAG)
               == 0
+           && tap_ffmpeg(dir, "short.mp4", VIDEO "-t 3 " AUDIO H264 AAC
+                         "-t 10 " FAST) == 0
            && (!x265
                || tap_ffmpeg(dir, "hevc.mp4", VIDEO AUDIO H265 AAC "-t 8 "
                              FAST) == 0),
@@ -1239,7 +1540,15 @@ main(void)
              */
             ok(test_clip("clip.mp4", 1, "stored clip") <= 3,
                "stored clip: three file ranges per segment at most");
+            test_single("clip.mp4", "stored clip");
         }
+
+        test_single("av.mp4", "h264+aac");
+        test_no_audio("v.mp4");
+
+        test_clip("short.mp4", 1, "short audio");
+        test_single("short.mp4", "short audio");
+        test_empty_audio("short.mp4");
 
         test_codecs_of("av.mp4", "avc1.64000d", "High 13", "mp4a.40.2");
 
