@@ -166,18 +166,29 @@ subtest 'every init and media segment passes ffprobe' => sub {
             || $out ne "h264\naac\n";
     }
     is $bad, 0, scalar(@segs) . ' HLS segments, each with video and audio';
+    # Every DASH segment of the timeline, both tracks, each on its init.
     my $mpd = $s->get(path_of($dash))->{content};
-    my ($t) = $mpd =~ /<S t="(\d+)"/;
+    my ($timeline) = $mpd =~ m{<SegmentTimeline>(.*?)</SegmentTimeline>}s;
+    my @times;
+    while ($timeline =~ /<S t="(\d+)" d="(\d+)"(?: r="(\d+)")?/g) {
+        push @times, map { $1 + $_ * $2 } 0 .. ($3 // 0);
+    }
+    my %want = (v => "h264\n", a => "aac\n");
     for my $kind (qw(v a)) {
-        my $i = $s->get("$base/init/$ids[0]-$kind.mp4");
-        my $m = $s->get("$base/run/$ids[0]/$t-$kind.m4s");
-        open my $fh, '>:raw', "$dir/probe.mp4" or die;
-        print $fh $i->{content}, $m->{content};
-        close $fh;
-        my ($rc, $out) = run_quiet("ffprobe -v error -show_entries "
-            . "stream=codec_name -of csv=p=0 $dir/probe.mp4");
-        is "$rc $out", $kind eq 'v' ? "0 h264\n" : "0 aac\n",
-            "DASH $kind: one track of its own";
+        my $init = $s->get("$base/init/$ids[0]-$kind.mp4")->{content};
+        my $wrong = 0;
+        for my $t (@times) {
+            my $m = $s->get("$base/run/$ids[0]/$t-$kind.m4s");
+            open my $fh, '>:raw', "$dir/probe.mp4" or die;
+            print $fh $init, $m->{content};
+            close $fh;
+            my ($rc, $out) = run_quiet("ffprobe -v error -show_entries "
+                . "stream=codec_name -of csv=p=0 $dir/probe.mp4");
+            $wrong++, diag "$kind $t: $m->{status} $out"
+                if $m->{status} != 200 || $rc != 0 || $out ne $want{$kind};
+        }
+        is $wrong, 0, scalar(@times) . " DASH $kind segments, each one"
+            . " track of its own";
     }
 };
 

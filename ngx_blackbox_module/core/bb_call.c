@@ -8,19 +8,39 @@
 #include "bb_ratelimit.h"
 
 
-PGresult *
-bb_call_sql(bb_call_t *call, const char *sql, int n,
-    const char *const *params, bb_pg_err_t *err)
+static PGresult *
+bb_call_run(bb_call_t *call, const char *sql, int n,
+    const char *const *params, int binary, bb_pg_err_t *err)
 {
-    PGresult  *res;
+    PGresult       *res;
+    bb_deadline_t   deadline;
 
-    res = bb_pg_exec(call->conf->postgres, sql, n, params,
-                     bb_deadline_in(call->conf->timeout_ms), err);
+    deadline = bb_deadline_in(call->conf->timeout_ms);
+    res = binary ? bb_pg_exec_binary(call->conf->postgres, sql, n, params,
+                                     deadline, err)
+                 : bb_pg_exec(call->conf->postgres, sql, n, params, deadline,
+                              err);
     if (res == NULL) {
         snprintf(call->log, sizeof(call->log), "postgres: %s", err->text);
     }
 
     return res;
+}
+
+
+PGresult *
+bb_call_sql(bb_call_t *call, const char *sql, int n,
+    const char *const *params, bb_pg_err_t *err)
+{
+    return bb_call_run(call, sql, n, params, 0, err);
+}
+
+
+PGresult *
+bb_call_sql_binary(bb_call_t *call, const char *sql, int n,
+    const char *const *params, bb_pg_err_t *err)
+{
+    return bb_call_run(call, sql, n, params, 1, err);
 }
 
 

@@ -41,6 +41,10 @@ typedef struct {
 PGresult *bb_call_sql(bb_call_t *call, const char *sql, int n,
     const char *const *params, bb_pg_err_t *err);
 
+/* The same, its result in binary format (bb_pg_exec_binary). */
+PGresult *bb_call_sql_binary(bb_call_t *call, const char *sql, int n,
+    const char *const *params, bb_pg_err_t *err);
+
 /* Runs sql for its effect only: BB_OK or BB_ERR_UNAVAILABLE. */
 bb_status_e bb_call_do(bb_call_t *call, const char *sql, int n,
     const char *const *params);

@@ -218,36 +218,3 @@ bb_clip_media_array(const uint32_t *v, uint32_t n, char *buf, size_t size)
 
     return (int) len;
 }
-
-
-int
-bb_clip_media_array_parse(const char *s, uint32_t *v, uint32_t max)
-{
-    uint32_t   n;
-    uint64_t   x;
-
-    if (*s++ != '{') {
-        return -1;
-    }
-
-    for (n = 0; *s != '}'; n++) {
-        if (n == max || (n > 0 && *s++ != ',') || *s < '0' || *s > '9') {
-            return -1;
-        }
-
-        for (x = 0; *s >= '0' && *s <= '9'; s++) {
-            x = x * 10 + (uint64_t) (*s - '0');
-            if (x > 0x7fffffff) {
-                return -1;
-            }
-        }
-
-        if (x == 0) {
-            return -1;
-        }
-
-        v[n] = (uint32_t) x;
-    }
-
-    return s[1] == '\0' ? (int) n : -1;
-}

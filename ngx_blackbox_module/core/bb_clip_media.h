@@ -67,11 +67,4 @@ int64_t bb_clip_media_init_id(const bb_mp4_index_t *ix);
 int bb_clip_media_array(const uint32_t *v, uint32_t n, char *buf,
     size_t size);
 
-/*
- * Parses a PostgreSQL integer array literal of at most max values, each
- * 1 to 2^31 - 1, into v.  Returns the count, or -1 when s is not such an
- * array.
- */
-int bb_clip_media_array_parse(const char *s, uint32_t *v, uint32_t max);
-
 #endif /* BB_CLIP_MEDIA_H */

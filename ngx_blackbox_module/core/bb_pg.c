@@ -174,9 +174,10 @@ bb_pg_field(char *dst, size_t size, const PGresult *res, int field)
 }
 
 
-PGresult *
-bb_pg_exec(const char *conninfo, const char *sql, int nparams,
-    const char *const *params, bb_deadline_t deadline, bb_pg_err_t *e)
+static PGresult *
+bb_pg_run(const char *conninfo, const char *sql, int nparams,
+    const char *const *params, int binary, bb_deadline_t deadline,
+    bb_pg_err_t *e)
 {
     int             timed_out;
     char           *err;
@@ -195,7 +196,8 @@ bb_pg_exec(const char *conninfo, const char *sql, int nparams,
         return NULL;
     }
 
-    if (!PQsendQueryParams(conn, sql, nparams, NULL, params, NULL, NULL, 0)
+    if (!PQsendQueryParams(conn, sql, nparams, NULL, params, NULL, NULL,
+                           binary)
         || bb_pg_flush(conn, deadline) != 0)
     {
         bb_pg_reason(err, errlen, "cannot send query", conn);
@@ -236,4 +238,109 @@ bb_pg_exec(const char *conninfo, const char *sql, int nparams,
     }
 
     return res;
+}
+
+
+PGresult *
+bb_pg_exec(const char *conninfo, const char *sql, int nparams,
+    const char *const *params, bb_deadline_t deadline, bb_pg_err_t *err)
+{
+    return bb_pg_run(conninfo, sql, nparams, params, 0, deadline, err);
+}
+
+
+PGresult *
+bb_pg_exec_binary(const char *conninfo, const char *sql, int nparams,
+    const char *const *params, bb_deadline_t deadline, bb_pg_err_t *err)
+{
+    return bb_pg_run(conninfo, sql, nparams, params, 1, deadline, err);
+}
+
+
+/* Network byte order, from any alignment. */
+static uint32_t
+bb_pg_be32(const unsigned char *p)
+{
+    return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16
+           | (uint32_t) p[2] << 8 | p[3];
+}
+
+
+int32_t
+bb_pg_int4(const PGresult *res, int i, int col)
+{
+    if (PQgetlength(res, i, col) != 4) {
+        return 0;
+    }
+
+    return (int32_t) bb_pg_be32((unsigned char *) PQgetvalue(res, i, col));
+}
+
+
+int64_t
+bb_pg_int8(const PGresult *res, int i, int col)
+{
+    const unsigned char  *p;
+
+    if (PQgetlength(res, i, col) != 8) {
+        return 0;
+    }
+
+    p = (unsigned char *) PQgetvalue(res, i, col);
+
+    return (int64_t) ((uint64_t) bb_pg_be32(p) << 32 | bb_pg_be32(p + 4));
+}
+
+
+/*
+ * The binary array, as array_send writes it:
+ *
+ *     ndim | has nulls | element oid | (size | lower bound) x ndim |
+ *     (length | bytes) x size                   all int32, big-endian
+ */
+int
+bb_pg_int4_array(const PGresult *res, int i, int col, int32_t *v, int max)
+{
+    int                   len, n, k;
+    uint32_t              size;
+    const unsigned char  *p;
+
+    if (PQgetisnull(res, i, col)) {
+        return -1;
+    }
+
+    p = (unsigned char *) PQgetvalue(res, i, col);
+    len = PQgetlength(res, i, col);
+
+    /* An empty array has no dimensions. */
+    if (len >= 12 && bb_pg_be32(p) == 0) {
+        return 0;
+    }
+
+    /* 23: int4's oid */
+    if (len < 20 || bb_pg_be32(p) != 1 || bb_pg_be32(p + 4) != 0
+        || bb_pg_be32(p + 8) != 23)
+    {
+        return -1;
+    }
+
+    size = bb_pg_be32(p + 12);
+    if (size > (uint32_t) max || (size_t) len != 20 + (size_t) size * 8) {
+        return -1;
+    }
+
+    n = (int) size;
+    p += 20;
+
+    for (k = 0; k < n; k++, p += 8) {
+        if (bb_pg_be32(p) != 4) {
+            return -1;
+        }
+
+        if (v != NULL) {
+            v[k] = (int32_t) bb_pg_be32(p + 4);
+        }
+    }
+
+    return n;
 }

@@ -16,6 +16,7 @@
 #define BB_PG_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <libpq-fe.h>
 
 #include "bb_deadline.h"
@@ -47,5 +48,28 @@ void bb_pg_conn_drop(void);
  */
 PGresult *bb_pg_exec(const char *conninfo, const char *sql, int nparams,
     const char *const *params, bb_deadline_t deadline, bb_pg_err_t *err);
+
+/*
+ * The same, with the result in binary format: for large results of
+ * numbers and arrays, which the server then sends without formatting
+ * them as text and the caller reads without parsing (a day's playlist
+ * rows).  Read the values with the accessors below.
+ */
+PGresult *bb_pg_exec_binary(const char *conninfo, const char *sql,
+    int nparams, const char *const *params, bb_deadline_t deadline,
+    bb_pg_err_t *err);
+
+/* A binary int4, int8 of row i, column col (not NULL: the caller knows). */
+int32_t bb_pg_int4(const PGresult *res, int i, int col);
+int64_t bb_pg_int8(const PGresult *res, int i, int col);
+
+/*
+ * A binary one-dimensional int4[] without NULLs into v (at most max
+ * values; v NULL only counts them).  Returns the count, or -1 for anything
+ * else (a NULL array, more
+ * than max values, a NULL element, another element type or shape).
+ */
+int bb_pg_int4_array(const PGresult *res, int i, int col, int32_t *v,
+    int max);
 
 #endif /* BB_PG_H */

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bb_clip_media.h"
 #include "bb_device.h"
 #include "bb_library.h"
 #include "bb_playback.h"
@@ -137,67 +136,70 @@ enum {
 };
 
 /*
- * One row when the device is held but recorded nothing in the range (all
- * NULL but the first column's absence), none when it is not held.
+ * In binary format: a day is 1,440 rows of two arrays each, and the
+ * server formatting them as text (and us parsing it) took most of a
+ * playlist's time.  In the index's order, so nothing is sorted.
  */
 static const char  bb_playback_list_sql[] =
-    "WITH d AS (SELECT device_id FROM devices"
-    "           WHERE user_id = $1 AND device_id = $2)"
-    " SELECT c.clip_id, " BB_MS("c.recorded_at") ", c.timescale,"
-    "        c.video_codecs, c.audio_codecs, c.width, c.height,"
-    "        c.sample_rate, c.init_id, c.segment_ticks, c.segment_bytes,"
-    "        c.size_bytes"
-    " FROM d LEFT JOIN clips c ON c.device_id = d.device_id"
-    "     AND c.recorded_at >= to_timestamp($3::bigint / 1000.0)"
-    "     AND c.recorded_at < to_timestamp($4::bigint / 1000.0)"
-    "     AND c.segment_ticks IS NOT NULL"
+    "SELECT c.clip_id, " BB_MS("c.recorded_at") ", c.timescale,"
+    "       c.video_codecs, c.audio_codecs, c.width, c.height,"
+    "       coalesce(c.sample_rate, 0), c.init_id, c.segment_ticks,"
+    "       c.segment_bytes, c.size_bytes"
+    " FROM clips c"
+    " WHERE c.device_id = $2"
+    "   AND EXISTS (SELECT 1 FROM devices d"
+    "               WHERE d.device_id = $2 AND d.user_id = $1)"
+    "   AND c.recorded_at >= to_timestamp($3::bigint / 1000.0)"
+    "   AND c.recorded_at < to_timestamp($4::bigint / 1000.0)"
+    "   AND c.segment_ticks IS NOT NULL"
     " ORDER BY c.recorded_at";
 
 
 /* Fills clip from row i, its numbers at *numbers; -1 on a bad row. */
 static int
-bb_playback_row(PGresult *res, int i, bb_playlist_clip_t *clip,
+bb_playback_row(PGresult *res, int i, bb_playlist_clip_t *clip, char *id,
     uint32_t **numbers)
 {
-    int       n, m;
-    uint32_t *ticks, *bytes;
+    int        n, k;
+    int32_t   *ticks, *bytes;
 
-    ticks = *numbers;
-    n = bb_clip_media_array_parse(PQgetvalue(res, i, BB_COL_TICKS), ticks,
-                                  BB_PLAYBACK_MAX_SEGMENTS);
+    ticks = (int32_t *) *numbers;
+    n = bb_pg_int4_array(res, i, BB_COL_TICKS, ticks,
+                         BB_PLAYBACK_MAX_SEGMENTS);
     if (n < 1) {
         return -1;
     }
 
     bytes = ticks + n;
-    m = bb_clip_media_array_parse(PQgetvalue(res, i, BB_COL_BYTES), bytes,
-                                  (uint32_t) n);
-    if (m != n) {
+    if (bb_pg_int4_array(res, i, BB_COL_BYTES, bytes, n) != n) {
         return -1;
     }
 
-    *numbers = bytes + n;
+    for (k = 0; k < n; k++) {
+        if (ticks[k] <= 0 || bytes[k] < 0) {
+            return -1;
+        }
+    }
 
-    clip->id = PQgetvalue(res, i, BB_COL_ID);
-    clip->recorded_at = strtoll(PQgetvalue(res, i, BB_COL_AT), NULL, 10);
-    clip->timescale = (uint32_t) strtoul(PQgetvalue(res, i, BB_COL_TIMESCALE),
-                                         NULL, 10);
+    *numbers = (uint32_t *) (bytes + n);
+
+    snprintf(id, BB_PLAYBACK_ID_LEN, "%lld",
+             (long long) bb_pg_int8(res, i, BB_COL_ID));
+
+    clip->id = id;
+    clip->recorded_at = bb_pg_int8(res, i, BB_COL_AT);
+    clip->timescale = (uint32_t) bb_pg_int4(res, i, BB_COL_TIMESCALE);
     clip->video_codec = PQgetvalue(res, i, BB_COL_VCODECS);
     clip->audio_codec = PQgetisnull(res, i, BB_COL_ACODECS)
                         ? NULL : PQgetvalue(res, i, BB_COL_ACODECS);
-    clip->width = (uint32_t) strtoul(PQgetvalue(res, i, BB_COL_WIDTH), NULL,
-                                     10);
-    clip->height = (uint32_t) strtoul(PQgetvalue(res, i, BB_COL_HEIGHT), NULL,
-                                      10);
-    clip->sample_rate = (uint32_t) strtoul(PQgetvalue(res, i, BB_COL_RATE),
-                                           NULL, 10);
-    clip->params = (uint64_t) strtoll(PQgetvalue(res, i, BB_COL_INIT), NULL,
-                                      10);
-    clip->durations = ticks;
-    clip->sizes = bytes;
+    clip->width = (uint32_t) bb_pg_int4(res, i, BB_COL_WIDTH);
+    clip->height = (uint32_t) bb_pg_int4(res, i, BB_COL_HEIGHT);
+    clip->sample_rate = (uint32_t) bb_pg_int4(res, i, BB_COL_RATE);
+    clip->params = (uint64_t) bb_pg_int8(res, i, BB_COL_INIT);
+    clip->durations = (uint32_t *) ticks;
+    clip->sizes = (uint32_t *) bytes;
     clip->nsegments = (uint32_t) n;
-    clip->bytes = (uint64_t) strtoll(PQgetvalue(res, i, BB_COL_SIZE), NULL,
-                                     10);
+    clip->bytes = (uint64_t) bb_pg_int8(res, i, BB_COL_SIZE);
 
     return 0;
 }
@@ -223,7 +225,7 @@ bb_playback_list(bb_call_t *call, long long user_id, const char *device_id,
     params[2] = a.from;
     params[3] = a.to;
 
-    res = bb_call_sql(call, bb_playback_list_sql, 4, params, &err);
+    res = bb_call_sql_binary(call, bb_playback_list_sql, 4, params, &err);
     if (res == NULL) {
         return BB_ERR_UNAVAILABLE;
     }
@@ -231,22 +233,22 @@ bb_playback_list(bb_call_t *call, long long user_id, const char *device_id,
     list->rows = res;
     rows = PQntuples(res);
 
+    /* No clips: an empty list, if the device is still the user's. */
     if (rows <= 0) {
-        return BB_ERR_NOT_FOUND;
+        return bb_playback_range(call, user_id, device_id, NULL, &from_ms,
+                                 &to_ms);
     }
 
-    if (PQgetisnull(res, 0, BB_COL_ID)) {
-        return BB_OK;
-    }
-
-    /* Room for every clip's durations and sizes: a comma per value. */
     for (values = 0, i = 0; i < rows; i++) {
-        values += 2 * ((size_t) PQgetlength(res, i, BB_COL_TICKS) / 2 + 1);
+        n = bb_pg_int4_array(res, i, BB_COL_TICKS, NULL,
+                             BB_PLAYBACK_MAX_SEGMENTS);
+        values += n > 0 ? 2 * (size_t) n : 0;
     }
 
     list->clips = calloc((size_t) rows, sizeof(bb_playlist_clip_t));
-    list->numbers = malloc(values * sizeof(uint32_t));
-    if (list->clips == NULL || list->numbers == NULL) {
+    list->ids = malloc((size_t) rows * BB_PLAYBACK_ID_LEN);
+    list->numbers = malloc((values + 1) * sizeof(uint32_t));
+    if (list->clips == NULL || list->ids == NULL || list->numbers == NULL) {
         snprintf(call->log, sizeof(call->log), "out of memory for %d clips",
                  rows);
         return BB_ERR_INTERNAL;
@@ -254,19 +256,20 @@ bb_playback_list(bb_call_t *call, long long user_id, const char *device_id,
 
     numbers = list->numbers;
 
-    for (n = 0, i = 0; i < rows; i++) {
-        if (bb_playback_row(res, i, &list->clips[n], &numbers) != 0) {
+    for (i = 0; i < rows; i++) {
+        if (bb_playback_row(res, i, &list->clips[i],
+                            list->ids + (size_t) i * BB_PLAYBACK_ID_LEN,
+                            &numbers) != 0)
+        {
             snprintf(call->log, sizeof(call->log),
-                     "clip %s has a malformed segment list",
-                     PQgetvalue(res, i, BB_COL_ID));
+                     "clip %lld has a malformed segment list",
+                     (long long) bb_pg_int8(res, i, BB_COL_ID));
             return BB_ERR_INTERNAL;
         }
-
-        n++;
     }
 
     list->playlist.clips = list->clips;
-    list->playlist.nclips = (size_t) n;
+    list->playlist.nclips = (size_t) rows;
 
     return BB_OK;
 }
@@ -276,6 +279,7 @@ void
 bb_playback_list_free(bb_playback_list_t *list)
 {
     free(list->clips);
+    free(list->ids);
     free(list->numbers);
     PQclear(list->rows);
     memset(list, 0, sizeof(*list));

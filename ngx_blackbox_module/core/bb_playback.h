@@ -20,6 +20,7 @@
 #define BB_PLAYBACK_MAX_RANGE_MS  (31LL * 86400 * 1000)
 #define BB_PLAYBACK_PATH_LEN      160
 #define BB_PLAYBACK_MAX_SEGMENTS  4096   /* per clip, in a row */
+#define BB_PLAYBACK_ID_LEN        24     /* a clip id as text, NUL incl. */
 
 /*
  * The range of date (YYYY-MM-DD) in device_id's time zone, or with date
@@ -39,6 +40,7 @@ bb_status_e bb_playback_clip_range(bb_call_t *call, long long user_id,
 typedef struct {
     bb_playlist_t         playlist;
     bb_playlist_clip_t   *clips;
+    char                 *ids;         /* every clip's id as text */
     uint32_t             *numbers;     /* every clip's durations and sizes */
     void                 *rows;        /* the PGresult the strings are in */
 } bb_playback_list_t;
