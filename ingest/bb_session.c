@@ -567,6 +567,12 @@ bb_session_open(bb_session_run_t *run)
         par = run->ic->streams[i]->codecpar;
 
         if (!bb_remux_supported(par)) {
+            if (par->codec_id == AV_CODEC_ID_AAC) {
+                bb_log("warn", "ingest: device \"%s\" from %s: its AAC "
+                       "audio showed no frame while probed: recording its "
+                       "video alone", run->s->device_id, run->s->peer);
+            }
+
             continue;
         }
 

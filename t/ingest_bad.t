@@ -53,7 +53,9 @@ sub make_ts {
                '-g', '50', '-pix_fmt', 'yuv420p',
                $opt{vcodec} && $opt{vcodec} eq 'libx265'
                    ? ('-x265-params', 'log-level=none') : (),
-               '-c:a', 'aac', '-f', 'mpegts', $out);
+               '-c:a', 'aac',
+               $opt{offset} ? ('-output_ts_offset', $opt{offset}) : (),
+               '-f', 'mpegts', $out);
 }
 
 # Replays a TS file of $seconds through srt-live-transmit (it needs a
@@ -101,7 +103,8 @@ sub frames {
 }
 
 my %key = map { $_ => $in->register($_) }
-    qw(cam-good cam-audio cam-bad cam-idle cam-cut cam-hevc cam-size cam-key);
+    qw(cam-good cam-audio cam-bad cam-idle cam-cut cam-hevc cam-size cam-key
+       cam-pts);
 wait_until('the registry', sub { $in->log =~ /devices registered/ });
 
 # The good stream runs beside every bad one below: 30 s at real rate.
@@ -194,6 +197,32 @@ subtest 'a stream that stops mid-packet' => sub {
     truncate $ts, (-s $ts) - 1000 - 94 or die;
     replay($ts, dev_url('cam-cut', $key{'cam-cut'}), 6);
     ok wait_until('a clip', sub { $in->rows('cam-cut') >= 1 }), 'a clip was made';
+    healthy();
+};
+
+subtest 'a PTS discontinuity' => sub {
+    # An encoder restart: the second half's timestamps leap an hour on.
+    is make_ts("$dir/before.ts", 4), 0, 'made the first half';
+    is make_ts("$dir/after.ts", 4, offset => 3600), 0,
+        'and the second, an hour later by its timestamps';
+    system("cat $dir/before.ts $dir/after.ts > $dir/jump.ts") == 0 or die;
+    replay("$dir/jump.ts", dev_url('cam-pts', $key{'cam-pts'}), 8);
+    ok wait_until('its clips', sub {
+           $in->log =~ /device "cam-pts" from [\d.:]+ disconnected/
+           && $in->rows('cam-pts') >= 1 }), 'clips were made';
+    sleep 1;
+    my @rows = $in->rows('cam-pts');
+    my $ms = 0;
+    $ms += $_->[1] for @rows;
+    cmp_ok abs($ms - 8000), '<', 1000,
+        'recorded for 8 s, not an hour (' . $ms . ' ms)';
+    ok $rows[-1][0] + $rows[-1][1] - $rows[0][0] < 9000,
+        'the clips\' times run on';
+    my @sent = (frames("$dir/before.ts"), frames("$dir/after.ts"));
+    my @got = map { frames("$storage/$_->[2]") } @rows;
+    my $kept = @sent - 25;
+    is_deeply [ @got[0 .. $kept - 1] ], [ @sent[0 .. $kept - 1] ],
+        'every frame across the jump, in order';
     healthy();
 };
 

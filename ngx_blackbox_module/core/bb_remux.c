@@ -89,9 +89,15 @@ bb_remux_skip(char *err, size_t errlen, const char *why)
 }
 
 
+static int bb_remux_aac_format(const AVCodecParameters *par, int *rate,
+    int *chans);
+
+
 int
 bb_remux_supported(const AVCodecParameters *par)
 {
+    int  rate, chans;
+
     switch (par->codec_type) {
 
     case AVMEDIA_TYPE_VIDEO:
@@ -99,7 +105,9 @@ bb_remux_supported(const AVCodecParameters *par)
                || par->codec_id == AV_CODEC_ID_HEVC;
 
     case AVMEDIA_TYPE_AUDIO:
-        return par->codec_id == AV_CODEC_ID_AAC;
+        return par->codec_id == AV_CODEC_ID_AAC
+               && (par->extradata_size > 0
+                   || bb_remux_aac_format(par, &rate, &chans) == 0);
 
     default:
         return 0;
@@ -369,6 +377,32 @@ bb_remux_video_extradata(bb_remux_writer_t *w, unsigned i)
 
 
 /*
+ * The AudioSpecificConfig's rate index and channel configuration of an
+ * AAC stream's parameters; -1 when they cannot say (the demuxer has not
+ * seen a frame yet).
+ */
+static int
+bb_remux_aac_format(const AVCodecParameters *par, int *rate, int *chans)
+{
+    static const int  rates[] = {
+        96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000,
+        12000, 11025, 8000, 7350
+    };
+
+    for (*rate = 0; *rate < 13 && rates[*rate] != par->sample_rate;
+         (*rate)++)
+    {
+        /* void */
+    }
+
+    *chans = par->ch_layout.nb_channels;
+    *chans = (*chans == 8) ? 7 : *chans;
+
+    return (*rate == 13 || *chans < 1 || *chans > 7) ? -1 : 0;
+}
+
+
+/*
  * An AudioSpecificConfig made from the stream's parameters, for an AAC
  * track that sent no ADTS frame before the header had to be written:
  *
@@ -377,22 +411,10 @@ bb_remux_video_extradata(bb_remux_writer_t *w, unsigned i)
 static int
 bb_remux_aac_config(AVCodecParameters *par)
 {
-    static const int  rates[] = {
-        96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000,
-        12000, 11025, 8000, 7350
-    };
-
     int      aot, rate, chans;
     uint8_t  asc[2];
 
-    for (rate = 0; rate < 13 && rates[rate] != par->sample_rate; rate++) {
-        /* void */
-    }
-
-    chans = par->ch_layout.nb_channels;
-    chans = (chans == 8) ? 7 : chans;
-
-    if (rate == 13 || chans < 1 || chans > 7) {
+    if (bb_remux_aac_format(par, &rate, &chans) != 0) {
         return -1;
     }
 

@@ -44,7 +44,10 @@ typedef struct bb_remux_s  bb_remux_t;
 
 /*
  * 1 when a stream of these parameters can go into a clip: H.264 or H.265
- * video, AAC audio.  The caller leaves other streams out.
+ * video, AAC audio whose format is known (a config, or a sample rate and
+ * channels): a clip's audio track must be described before its first
+ * sample, and audio the demuxer has not seen a frame of yet may send none
+ * before the first GOP ends.  The caller leaves other streams out.
  */
 int bb_remux_supported(const AVCodecParameters *par);
 

@@ -1199,6 +1199,13 @@ test_refused(void)
     st[1]->codecpar->codec_type = AVMEDIA_TYPE_AUDIO;
     st[1]->codecpar->codec_id = AV_CODEC_ID_AAC;
     st[1]->time_base = (AVRational) { 1, 90000 };
+
+    /* AAC whose format the demuxer has not seen yet cannot be described */
+    ok(!bb_remux_supported(st[1]->codecpar),
+       "AAC of unknown rate and channels not supported");
+    st[1]->codecpar->sample_rate = 48000;
+    av_channel_layout_default(&st[1]->codecpar->ch_layout, 1);
+
     st[2]->codecpar->codec_type = AVMEDIA_TYPE_AUDIO;
     st[2]->codecpar->codec_id = AV_CODEC_ID_MP3;
     st[2]->time_base = (AVRational) { 1, 90000 };
