@@ -1,31 +1,33 @@
 /*
- * The cache of clip indexes (core/bb_mp4.h), in shared memory so that
- * every worker process reuses what any of them parsed.  A clip's index is
- * some 40 KB for a minute of video; parsing it means reading its moov,
- * so a day played through parses each clip once, not once per segment.
+ * The cache of clips as the packager needs them: each clip's index
+ * (core/bb_mp4.h) with its row's device, recording time and file, in
+ * shared memory so that every worker process reuses what any of them
+ * found.  A clip's index is some 65 KB for a 1080p minute with audio;
+ * finding it means a query and reading the clip's moov, so a day played
+ * through costs that once per clip, not once per segment.
  *
- * Keyed by the clip file's identity (device, inode, size, mtime): a clip
- * replaced by a longer back-filled one is a new file under the same name,
- * a new key, and the old entry ages out.  Bounded by the zone's size:
- * when an entry does not fit, the least recently used ones are evicted
- * until it does.
+ * Keyed by clip id.  An entry is only as good as the file it was made
+ * from: it keeps the file's identity (device, inode, size, mtime), and the
+ * packager opens the file and compares before it uses the entry.  A clip
+ * deleted is a file gone (404); a clip replaced by a longer back-filled
+ * one, or a path reused by a device registered again, is another file,
+ * and the entry is made again from the clip's row.  Bounded by the zone's
+ * size: when an entry does not fit, the least recently used ones are
+ * evicted until it does.
  *
- * Called from the thread pool (the file was opened there): the zone's
- * mutex is nginx's shmtx, which is an atomic lock and safe across threads
- * as it is across processes.  A hit is copied out under the lock, so an
- * entry evicted a moment later is never read.
+ * Called from the thread pool (the file is opened there): the zone's
+ * mutex is nginx's shmtx, an atomic lock that is as safe across threads as
+ * across processes.  A hit is copied out under the lock, so an entry
+ * evicted a moment later is never read.
  */
 
 #include "ngx_http_blackbox_module.h"
 
 
 typedef struct {
-    ngx_rbtree_node_t   node;       /* key: a hash of the file's identity */
+    ngx_rbtree_node_t   node;       /* key: the clip id */
     ngx_queue_t         lru;
-    uint64_t            dev;
-    uint64_t            ino;
-    uint64_t            size;
-    int64_t             mtime_ns;
+    ngx_http_blackbox_clip_file_t  file;
     size_t              len;        /* of the index */
     uint64_t            index[1];   /* the index block, 8-byte aligned */
 } ngx_http_blackbox_index_node_t;
@@ -46,9 +48,6 @@ typedef struct {
 
 static ngx_int_t ngx_http_blackbox_index_cache_init(ngx_shm_zone_t *zone,
     void *data);
-static ngx_http_blackbox_index_node_t *ngx_http_blackbox_index_find(
-    ngx_http_blackbox_index_cache_t *cache, const struct stat *st,
-    ngx_rbtree_key_t key);
 
 
 ngx_int_t
@@ -114,52 +113,21 @@ ngx_http_blackbox_index_cache_init(ngx_shm_zone_t *zone, void *data)
 }
 
 
-static ngx_rbtree_key_t
-ngx_http_blackbox_index_key(const struct stat *st)
-{
-    uint64_t  id[4];
-
-    id[0] = (uint64_t) st->st_dev;
-    id[1] = (uint64_t) st->st_ino;
-    id[2] = (uint64_t) st->st_size;
-    id[3] = (uint64_t) st->st_mtim.tv_sec * 1000000000
-            + (uint64_t) st->st_mtim.tv_nsec;
-
-    return ngx_crc32_short((u_char *) id, sizeof(id));
-}
-
-
 static ngx_http_blackbox_index_node_t *
 ngx_http_blackbox_index_find(ngx_http_blackbox_index_cache_t *cache,
-    const struct stat *st, ngx_rbtree_key_t key)
+    ngx_rbtree_key_t key)
 {
-    int64_t                          mtime_ns;
-    ngx_rbtree_node_t               *node, *sentinel;
-    ngx_http_blackbox_index_node_t  *in;
+    ngx_rbtree_node_t  *node, *sentinel;
 
-    mtime_ns = (int64_t) st->st_mtim.tv_sec * 1000000000
-               + st->st_mtim.tv_nsec;
     node = cache->sh->rbtree.root;
     sentinel = cache->sh->rbtree.sentinel;
 
     while (node != sentinel) {
-        if (key != node->key) {
-            node = (key < node->key) ? node->left : node->right;
-            continue;
+        if (key == node->key) {
+            return (ngx_http_blackbox_index_node_t *) node;
         }
 
-        in = (ngx_http_blackbox_index_node_t *) node;
-
-        if (in->ino == (uint64_t) st->st_ino
-            && in->dev == (uint64_t) st->st_dev
-            && in->size == (uint64_t) st->st_size
-            && in->mtime_ns == mtime_ns)
-        {
-            return in;
-        }
-
-        /* Equal keys go right on insert (ngx_rbtree_insert_value). */
-        node = node->right;
+        node = (key < node->key) ? node->left : node->right;
     }
 
     return NULL;
@@ -167,7 +135,8 @@ ngx_http_blackbox_index_find(ngx_http_blackbox_index_cache_t *cache,
 
 
 bb_mp4_index_t *
-ngx_http_blackbox_index_cache_get(ngx_shm_zone_t *zone, const struct stat *st)
+ngx_http_blackbox_index_cache_get(ngx_shm_zone_t *zone, uint64_t clip_id,
+    ngx_http_blackbox_clip_file_t *file)
 {
     void                             *copy;
     ngx_http_blackbox_index_node_t   *in;
@@ -178,12 +147,12 @@ ngx_http_blackbox_index_cache_get(ngx_shm_zone_t *zone, const struct stat *st)
 
     ngx_shmtx_lock(&cache->shpool->mutex);
 
-    in = ngx_http_blackbox_index_find(cache, st,
-                                      ngx_http_blackbox_index_key(st));
+    in = ngx_http_blackbox_index_find(cache, (ngx_rbtree_key_t) clip_id);
     if (in != NULL) {
         copy = malloc(in->len);
         if (copy != NULL) {
             ngx_memcpy(copy, in->index, in->len);
+            *file = in->file;
         }
 
         ngx_queue_remove(&in->lru);
@@ -197,39 +166,34 @@ ngx_http_blackbox_index_cache_get(ngx_shm_zone_t *zone, const struct stat *st)
 
 
 static void
-ngx_http_blackbox_index_evict(ngx_http_blackbox_index_cache_t *cache)
+ngx_http_blackbox_index_remove(ngx_http_blackbox_index_cache_t *cache,
+    ngx_http_blackbox_index_node_t *in)
 {
-    ngx_queue_t                     *q;
-    ngx_http_blackbox_index_node_t  *in;
-
-    q = ngx_queue_last(&cache->sh->lru);
-    in = ngx_queue_data(q, ngx_http_blackbox_index_node_t, lru);
-
-    ngx_queue_remove(q);
+    ngx_queue_remove(&in->lru);
     ngx_rbtree_delete(&cache->sh->rbtree, &in->node);
     ngx_slab_free_locked(cache->shpool, in);
 }
 
 
 void
-ngx_http_blackbox_index_cache_put(ngx_shm_zone_t *zone, const struct stat *st,
-    const bb_mp4_index_t *ix)
+ngx_http_blackbox_index_cache_put(ngx_shm_zone_t *zone, uint64_t clip_id,
+    const ngx_http_blackbox_clip_file_t *file, const bb_mp4_index_t *ix)
 {
     size_t                            size;
-    ngx_rbtree_key_t                  key;
+    ngx_queue_t                      *q;
     ngx_http_blackbox_index_node_t   *in;
     ngx_http_blackbox_index_cache_t  *cache;
 
     cache = zone->data;
-    key = ngx_http_blackbox_index_key(st);
     size = offsetof(ngx_http_blackbox_index_node_t, index) + ix->bytes;
 
     ngx_shmtx_lock(&cache->shpool->mutex);
 
-    /* Another thread or worker may have parsed the same file meanwhile. */
-    if (ngx_http_blackbox_index_find(cache, st, key) != NULL) {
-        ngx_shmtx_unlock(&cache->shpool->mutex);
-        return;
+    /* What was made from an older file of the clip, or by another thread
+       or worker a moment ago: this one is as new as any. */
+    in = ngx_http_blackbox_index_find(cache, (ngx_rbtree_key_t) clip_id);
+    if (in != NULL) {
+        ngx_http_blackbox_index_remove(cache, in);
     }
 
     for ( ;; ) {
@@ -238,16 +202,14 @@ ngx_http_blackbox_index_cache_put(ngx_shm_zone_t *zone, const struct stat *st,
             break;
         }
 
-        ngx_http_blackbox_index_evict(cache);
+        q = ngx_queue_last(&cache->sh->lru);
+        ngx_http_blackbox_index_remove(cache,
+            ngx_queue_data(q, ngx_http_blackbox_index_node_t, lru));
     }
 
     if (in != NULL) {
-        in->node.key = key;
-        in->dev = (uint64_t) st->st_dev;
-        in->ino = (uint64_t) st->st_ino;
-        in->size = (uint64_t) st->st_size;
-        in->mtime_ns = (int64_t) st->st_mtim.tv_sec * 1000000000
-                       + st->st_mtim.tv_nsec;
+        in->node.key = (ngx_rbtree_key_t) clip_id;
+        in->file = *file;
         in->len = ix->bytes;
         ngx_memcpy(in->index, ix, ix->bytes);
 
@@ -257,4 +219,3 @@ ngx_http_blackbox_index_cache_put(ngx_shm_zone_t *zone, const struct stat *st,
 
     ngx_shmtx_unlock(&cache->shpool->mutex);
 }
-

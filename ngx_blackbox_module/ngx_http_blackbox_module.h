@@ -173,12 +173,25 @@ ngx_int_t ngx_http_blackbox_play_handler(ngx_http_request_t *r);
 
 /* ngx_http_blackbox_index_cache.c: parsed clip indexes, shared. */
 
+/* A clip as a segment request needs it: its row's facts and its file's
+   identity, which a cached index is good for. */
+typedef struct {
+    char                 device_id[BB_DEVICE_ID_MAX + 1];
+    long long            recorded_at;    /* Unix ms */
+    char                 path[160];      /* relative to the storage */
+    uint64_t             dev;
+    uint64_t             ino;
+    uint64_t             size;
+    int64_t              mtime_ns;
+} ngx_http_blackbox_clip_file_t;
+
 ngx_int_t ngx_http_blackbox_index_cache_add(ngx_conf_t *cf, size_t size,
     ngx_shm_zone_t **zone);
 bb_mp4_index_t *ngx_http_blackbox_index_cache_get(ngx_shm_zone_t *zone,
-    const struct stat *st);
+    uint64_t clip_id, ngx_http_blackbox_clip_file_t *file);
 void ngx_http_blackbox_index_cache_put(ngx_shm_zone_t *zone,
-    const struct stat *st, const bb_mp4_index_t *ix);
+    uint64_t clip_id, const ngx_http_blackbox_clip_file_t *file,
+    const bb_mp4_index_t *ix);
 
 
 /* ngx_http_blackbox_thread.c: running blocking work in the thread pool. */

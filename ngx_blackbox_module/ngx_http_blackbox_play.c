@@ -91,6 +91,9 @@ static void ngx_http_blackbox_play_cleanup(void *data);
 static void ngx_http_blackbox_play_run(void *data);
 static void ngx_http_blackbox_play_playlist(ngx_http_blackbox_play_job_t *p);
 static void ngx_http_blackbox_play_media(ngx_http_blackbox_play_job_t *p);
+static ngx_int_t ngx_http_blackbox_play_cached(
+    ngx_http_blackbox_play_job_t *p, bb_playback_clip_t *clip,
+    bb_mp4_index_t **ix);
 static bb_status_e ngx_http_blackbox_play_index(
     ngx_http_blackbox_play_job_t *p, const bb_playback_clip_t *clip,
     bb_mp4_index_t **ix);
@@ -452,25 +455,32 @@ ngx_http_blackbox_play_media(ngx_http_blackbox_play_job_t *p)
     bb_mp4_index_t      *ix;
     bb_playback_clip_t   clip;
 
+    ix = NULL;
+
     if (p->kind == NGX_HTTP_BLACKBOX_PLAY_RUN) {
         p->status = bb_playback_run_clip(&p->call, p->grant.user_id,
                                          p->device_id, p->grant.from_ms,
                                          p->grant.to_ms, p->clip_id, p->time,
                                          BB_PLAYLIST_JOIN_MS, &clip);
+
+    } else if (ngx_http_blackbox_play_cached(p, &clip, &ix)) {
+        p->status = BB_OK;
+
     } else {
         p->status = bb_playback_clip(&p->call, p->grant.user_id,
                                      p->device_id, p->grant.from_ms,
                                      p->grant.to_ms, p->clip_id, &clip);
     }
 
+    if (p->status == BB_OK && ix == NULL) {
+        p->status = ngx_http_blackbox_play_index(p, &clip, &ix);
+    }
+
     if (p->status != BB_OK) {
         return;
     }
 
-    p->status = ngx_http_blackbox_play_index(p, &clip, &ix);
-    if (p->status != BB_OK) {
-        return;
-    }
+    p->index_bytes = ix->bytes;
 
     if (p->kind == NGX_HTTP_BLACKBOX_PLAY_INIT) {
         p->head_len = bb_fmp4_init_build(ix, p->tracks, NULL, 0);
@@ -492,34 +502,115 @@ ngx_http_blackbox_play_media(ngx_http_blackbox_play_job_t *p)
 }
 
 
+/* Opens the clip file at path (relative to the storage) as p->fd. */
+static bb_status_e
+ngx_http_blackbox_play_open(ngx_http_blackbox_play_job_t *p,
+    const char *clip_id, const char *path)
+{
+    char  file[4200];
+
+    if (p->fd != -1) {
+        (void) close(p->fd);
+    }
+
+    snprintf(file, sizeof(file), "%s/%s", p->storage, path);
+    ngx_cpystrn((u_char *) p->path, (u_char *) path, sizeof(p->path));
+
+    p->fd = open(file, O_RDONLY | O_CLOEXEC);
+    if (p->fd == -1 || fstat(p->fd, &p->st) == -1) {
+        snprintf(p->call.log, sizeof(p->call.log), "clip %s \"%.100s\": %s",
+                 clip_id, path, strerror(errno));
+        return errno == ENOENT ? BB_ERR_NOT_FOUND : BB_ERR_INTERNAL;
+    }
+
+    return BB_OK;
+}
+
+
+/* 1 when the open file is the one the cached entry was made from. */
+static ngx_int_t
+ngx_http_blackbox_play_same_file(ngx_http_blackbox_play_job_t *p,
+    const ngx_http_blackbox_clip_file_t *file)
+{
+    return file->ino == (uint64_t) p->st.st_ino
+           && file->dev == (uint64_t) p->st.st_dev
+           && file->size == (uint64_t) p->st.st_size
+           && file->mtime_ns == (int64_t) p->st.st_mtim.tv_sec * 1000000000
+                                + p->st.st_mtim.tv_nsec;
+}
+
+
 /*
- * Opens the clip and finds its index: from the shared cache, or parsed
- * and put there.  A clip gone meanwhile is NOT_FOUND; a file that is no
- * clip of ours (truncated, garbage) INTERNAL, with the reason logged.
+ * A clip named by id, from the cache alone: no query, when the cached
+ * clip is of the grant's device and range and its file is still the one
+ * the entry was made from.  0 otherwise (the row decides, then).
+ */
+static ngx_int_t
+ngx_http_blackbox_play_cached(ngx_http_blackbox_play_job_t *p,
+    bb_playback_clip_t *clip, bb_mp4_index_t **ix)
+{
+    ngx_http_blackbox_clip_file_t  file;
+
+    *ix = ngx_http_blackbox_index_cache_get(p->cache,
+                                            strtoull(p->clip_id, NULL, 10),
+                                            &file);
+    if (*ix == NULL) {
+        return 0;
+    }
+
+    if (ngx_strcmp(file.device_id, p->device_id) == 0
+        && file.recorded_at >= p->grant.from_ms
+        && file.recorded_at < p->grant.to_ms
+        && ngx_http_blackbox_play_open(p, p->clip_id, file.path) == BB_OK
+        && ngx_http_blackbox_play_same_file(p, &file))
+    {
+        ngx_cpystrn((u_char *) clip->clip_id, (u_char *) p->clip_id,
+                    sizeof(clip->clip_id));
+        ngx_cpystrn((u_char *) clip->path, (u_char *) file.path,
+                    sizeof(clip->path));
+        clip->recorded_at = file.recorded_at;
+        clip->run_start = file.recorded_at;
+        p->hit = 1;
+        return 1;
+    }
+
+    free(*ix);
+    *ix = NULL;
+
+    return 0;
+}
+
+
+/*
+ * Opens the clip its row names and finds its index: from the shared
+ * cache if made from this very file, or parsed and put there.  A clip
+ * gone meanwhile is NOT_FOUND; a file that is no clip of ours
+ * (truncated, garbage) INTERNAL, with the reason logged.
  */
 static bb_status_e
 ngx_http_blackbox_play_index(ngx_http_blackbox_play_job_t *p,
     const bb_playback_clip_t *clip, bb_mp4_index_t **ix)
 {
-    char          path[4200], why[128];
-    bb_mp4_err_e  rc;
+    char                           why[128];
+    uint64_t                       id;
+    bb_status_e                    st;
+    bb_mp4_err_e                   rc;
+    ngx_http_blackbox_clip_file_t  file;
 
-    snprintf(path, sizeof(path), "%s/%s", p->storage, clip->path);
-    ngx_cpystrn((u_char *) p->path, (u_char *) clip->path, sizeof(p->path));
-
-    p->fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (p->fd == -1 || fstat(p->fd, &p->st) == -1) {
-        snprintf(p->call.log, sizeof(p->call.log), "clip %s \"%s\": %s",
-                 clip->clip_id, clip->path, strerror(errno));
-        return errno == ENOENT ? BB_ERR_NOT_FOUND : BB_ERR_INTERNAL;
+    st = ngx_http_blackbox_play_open(p, clip->clip_id, clip->path);
+    if (st != BB_OK) {
+        return st;
     }
 
-    *ix = ngx_http_blackbox_index_cache_get(p->cache, &p->st);
-    if (*ix != NULL) {
+    id = strtoull(clip->clip_id, NULL, 10);
+
+    *ix = ngx_http_blackbox_index_cache_get(p->cache, id, &file);
+    if (*ix != NULL && ngx_http_blackbox_play_same_file(p, &file)) {
         p->hit = 1;
-        p->index_bytes = (*ix)->bytes;
         return BB_OK;
     }
+
+    free(*ix);
 
     rc = bb_mp4_file_index(p->fd, (uint64_t) p->st.st_size, 0, ix, why,
                            sizeof(why));
@@ -530,8 +621,19 @@ ngx_http_blackbox_play_index(ngx_http_blackbox_play_job_t *p,
         return BB_ERR_INTERNAL;
     }
 
-    ngx_http_blackbox_index_cache_put(p->cache, &p->st, *ix);
-    p->index_bytes = (*ix)->bytes;
+    ngx_memzero(&file, sizeof(file));
+    ngx_cpystrn((u_char *) file.device_id, (u_char *) p->device_id,
+                sizeof(file.device_id));
+    ngx_cpystrn((u_char *) file.path, (u_char *) clip->path,
+                sizeof(file.path));
+    file.recorded_at = clip->recorded_at;
+    file.dev = (uint64_t) p->st.st_dev;
+    file.ino = (uint64_t) p->st.st_ino;
+    file.size = (uint64_t) p->st.st_size;
+    file.mtime_ns = (int64_t) p->st.st_mtim.tv_sec * 1000000000
+                    + p->st.st_mtim.tv_nsec;
+
+    ngx_http_blackbox_index_cache_put(p->cache, id, &file, *ix);
 
     return BB_OK;
 }

@@ -316,8 +316,13 @@ subtest 'forged, expired and other devices\' grants' => sub {
     chomp $other;
     is $s->get("/play/cam-p/$g/seg/$other/0.0.m4s")->{status}, 404,
         "bob's clip through alice's grant: 404";
+    # The clip at 10:05 cached through a grant of the whole day first.
+    my $day = path_of(playback('date=2026-11-24')->{json}{hls_url});
+    $day =~ s{/index\.m3u8$}{};
+    is $s->get("$day/seg/$ids[3]/0.0.m4s")->{status}, 200,
+        'the clip at 10:05 through a grant of its day';
     is $s->get("/play/cam-p/$g/seg/$ids[3]/0.0.m4s")->{status}, 404,
-        'a clip of the device outside the range: 404';
+        'and through the grant of 10:00-10:03, cached or not: 404';
     is $s->get("/play/cam-p/$g/init/$other.mp4")->{status}, 404,
         'an init segment likewise';
 };
@@ -356,6 +361,32 @@ subtest 'broken clip files on disk' => sub {
     print $fh $whole;
     close $fh;
     is $s->get("$base/seg/$ids[2]/0.0.m4s")->{status}, 200, 'mended: 200';
+};
+
+subtest 'a clip replaced by a longer one is packaged anew' => sub {
+    system(qw(ffmpeg -nostdin -loglevel error -y), '-f', 'lavfi',
+           '-i', 'testsrc=size=320x240:rate=30:d=40',
+           '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '60',
+           '-pix_fmt', 'yuv420p', '-movflags', '+faststart',
+           "$dir/longer.mp4") == 0 or die 'ffmpeg failed';
+    my $day = path_of(playback('date=2026-11-24')->{json}{hls_url});
+    $day =~ s{/index\.m3u8$}{};
+    like $s->get("$day/seg/$ids[3]/0.0.m4s")->{headers}{'x-index-cache'},
+        qr/^hit/, 'the 20 s clip is cached';
+    is put('cam-p', '2026-11-24T10:05:00Z', "$dir/longer.mp4")->{status}, 201,
+        'the device sends the whole 40 s';
+    my $deadline = time + 20;
+    sleep 0.2 while time < $deadline && $s->psql(
+        "SELECT duration_ms FROM clips WHERE clip_id = $ids[3]") < 39000;
+    my $r = $s->get("$day/seg/$ids[3]/0.0.m4s");
+    like $r->{headers}{'x-index-cache'}, qr/^miss/,
+        'the new file is indexed again';
+    my $m = $s->get("$day/media.m3u8")->{content};
+    my ($after) = $m =~ m{# gap[^\n]*\n(.*)}s;
+    is scalar(() = $after =~ m{^seg/$ids[3]/}mg), 10,
+        'its playlist lists the 40 s (ten segments)';
+    is $s->get("$day/seg/$ids[3]/9.0.m4s")->{status}, 200,
+        'and its last segment plays';
 };
 
 subtest 'thumbnails' => sub {
