@@ -32,6 +32,7 @@
 
 #define BB_INGEST_BACKLOG      128
 #define BB_INGEST_SETTLE_S     60     /* look at the staging folder */
+#define BB_INGEST_TRIM_S       5      /* give freed memory back */
 #define BB_INGEST_RCVBUF       (8 * 1024 * 1024)
 #define BB_INGEST_SNDBUF       (64 * 1024)
 
@@ -159,13 +160,14 @@ bb_ingest_serve(bb_daemon_t *d, bb_handshake_t *hs, SRTSOCKET lsn,
     bb_sessions_t *all)
 {
     int        eid, events, rn;
-    time_t     now, settled;
+    time_t     now, settled, trimmed;
     SRTSOCKET  ready[16];
 
     eid = srt_epoll_create();
     events = SRT_EPOLL_IN | SRT_EPOLL_ERR;
     srt_epoll_add_usock(eid, lsn, &events);
     settled = 0;
+    trimmed = 0;
 
     while (!bb_daemon_stopping) {
         rn = (int) (sizeof(ready) / sizeof(ready[0]));
@@ -182,6 +184,17 @@ bb_ingest_serve(bb_daemon_t *d, bb_handshake_t *hs, SRTSOCKET lsn,
         if (now - settled >= BB_INGEST_SETTLE_S) {
             bb_session_settle_staged(all);
             settled = now;
+        }
+
+        /*
+         * Every stream makes and frees a GOP's packets and a fragment's
+         * buffers every two seconds; what the arenas keep of them once
+         * freed goes back to the system here (a fixed mmap threshold does
+         * it too, but its page faults cost the reception its margin).
+         */
+        if (now - trimmed >= BB_INGEST_TRIM_S) {
+            (void) malloc_trim(0);
+            trimmed = now;
         }
 
         bb_daemon_tick(d);
