@@ -527,16 +527,30 @@ ngx_http_blackbox_play_open(ngx_http_blackbox_play_job_t *p,
 }
 
 
+/* Sets file's identity to the open file's. */
+static void
+ngx_http_blackbox_play_identify(ngx_http_blackbox_play_job_t *p,
+    ngx_http_blackbox_clip_file_t *file)
+{
+    file->dev = (uint64_t) p->st.st_dev;
+    file->ino = (uint64_t) p->st.st_ino;
+    file->size = (uint64_t) p->st.st_size;
+    file->mtime_ns = (int64_t) p->st.st_mtim.tv_sec * 1000000000
+                     + p->st.st_mtim.tv_nsec;
+}
+
+
 /* 1 when the open file is the one the cached entry was made from. */
 static ngx_int_t
 ngx_http_blackbox_play_same_file(ngx_http_blackbox_play_job_t *p,
     const ngx_http_blackbox_clip_file_t *file)
 {
-    return file->ino == (uint64_t) p->st.st_ino
-           && file->dev == (uint64_t) p->st.st_dev
-           && file->size == (uint64_t) p->st.st_size
-           && file->mtime_ns == (int64_t) p->st.st_mtim.tv_sec * 1000000000
-                                + p->st.st_mtim.tv_nsec;
+    ngx_http_blackbox_clip_file_t  open;
+
+    ngx_http_blackbox_play_identify(p, &open);
+
+    return file->ino == open.ino && file->dev == open.dev
+           && file->size == open.size && file->mtime_ns == open.mtime_ns;
 }
 
 
@@ -627,11 +641,7 @@ ngx_http_blackbox_play_index(ngx_http_blackbox_play_job_t *p,
     ngx_cpystrn((u_char *) file.path, (u_char *) clip->path,
                 sizeof(file.path));
     file.recorded_at = clip->recorded_at;
-    file.dev = (uint64_t) p->st.st_dev;
-    file.ino = (uint64_t) p->st.st_ino;
-    file.size = (uint64_t) p->st.st_size;
-    file.mtime_ns = (int64_t) p->st.st_mtim.tv_sec * 1000000000
-                    + p->st.st_mtim.tv_nsec;
+    ngx_http_blackbox_play_identify(p, &file);
 
     ngx_http_blackbox_index_cache_put(p->cache, id, &file, *ix);
 

@@ -305,7 +305,6 @@ bb_playback_clip_row(bb_status_e st, PGresult *res, bb_playback_clip_t *clip)
     strcpy(clip->path, PQgetvalue(res, 0, 1));
     clip->recorded_at = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
     clip->run_start = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
-    clip->timescale = (uint32_t) strtoul(PQgetvalue(res, 0, 4), NULL, 10);
     PQclear(res);
 
     return BB_OK;
@@ -331,7 +330,7 @@ bb_playback_clip(bb_call_t *call, long long user_id, const char *device_id,
 
     st = bb_playback_one(call,
         "SELECT c.clip_id, c.path, " BB_MS("c.recorded_at") ","
-        "       " BB_MS("c.recorded_at") ", c.timescale"
+        "       " BB_MS("c.recorded_at")
         " FROM clips c JOIN devices d ON d.device_id = c.device_id"
         " WHERE d.user_id = $1 AND c.device_id = $2"
         "   AND c.recorded_at >= to_timestamp($3::bigint / 1000.0)"
@@ -375,7 +374,7 @@ bb_playback_run_clip(bb_call_t *call, long long user_id,
         "    AND c.recorded_at < to_timestamp($4::bigint / 1000.0)"
         "    AND c.clip_id = $5::bigint AND c.timescale IS NOT NULL)"
         " SELECT c.clip_id, c.path, " BB_MS("c.recorded_at") ","
-        "        " BB_MS("run.recorded_at") ", c.timescale"
+        "        " BB_MS("run.recorded_at")
         " FROM run JOIN clips c ON c.device_id = $2"
         "   AND c.recorded_at >= run.recorded_at"
         "   AND c.recorded_at <= run.recorded_at + ($6::numeric * 1000"

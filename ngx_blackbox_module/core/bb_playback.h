@@ -62,7 +62,6 @@ typedef struct {
     char        path[BB_PLAYBACK_PATH_LEN];   /* relative to storage */
     long long   recorded_at;                  /* Unix ms */
     long long   run_start;                    /* of the DASH run asked */
-    uint32_t    timescale;
 } bb_playback_clip_t;
 
 /*
