@@ -130,8 +130,9 @@ ngx_http_blackbox_access_handler(ngx_http_request_t *r)
         }
 
     } else {
-        ts = bb_token_verify(bmcf->jwt_key.data, bmcf->jwt_key.len, token,
-                             ngx_time(), &ctx->claims);
+        ts = bb_token_verify(bmcf->jwt_key.data, bmcf->jwt_key.len,
+                             BB_TOKEN_ACCESS, token, ngx_time(),
+                             &ctx->claims);
         if (ts != BB_TOKEN_OK) {
             return ngx_http_blackbox_access_refuse(r, BB_ERR_UNAUTHORIZED,
                                                    bb_token_status_text(ts));

@@ -2,6 +2,12 @@
  * The account calls: sign-up, e-mail verification, login with a second
  * factor, logout, and the caller's own account.
  *
+ * A login also opens a session for the web app: a session token in an
+ * HttpOnly, SameSite=Strict cookie scoped to /api/v1/auth, which
+ * POST /api/v1/auth/refresh trades for a fresh access token.  The page's
+ * script never sees it, so the access token can live in memory alone and a
+ * reload does not mean a new login with a mailed code.
+ *
  * Each handler checks the body's shape on the event loop (cheap and
  * immediate: 400 with every field's problem), then runs the core's account
  * function in the thread pool, where scrypt, PostgreSQL and Redis may take
@@ -17,6 +23,7 @@ typedef enum {
     NGX_HTTP_BLACKBOX_RESEND,
     NGX_HTTP_BLACKBOX_LOGIN,
     NGX_HTTP_BLACKBOX_LOGIN_VERIFY,
+    NGX_HTTP_BLACKBOX_REFRESH,
     NGX_HTTP_BLACKBOX_LOGOUT,
     NGX_HTTP_BLACKBOX_ME,
     NGX_HTTP_BLACKBOX_ME_PASSWORD
@@ -35,8 +42,14 @@ typedef struct {
     bb_token_claims_t        claims;
     char                     challenge[BB_CHALLENGE_LEN + 1];
     char                     token[BB_TOKEN_MAX + 1];
+    const char              *cookie;     /* the session token sent */
+    char                     session[BB_TOKEN_MAX + 1];  /* minted */
+    bb_token_claims_t        session_claims;
     bb_user_t                user;
 } ngx_http_blackbox_account_t;
+
+
+static ngx_str_t  ngx_http_blackbox_session_name = ngx_string("bb_session");
 
 
 static void ngx_http_blackbox_account_run(void *data);
@@ -324,11 +337,109 @@ ngx_http_blackbox_login_verify(ngx_http_request_t *r, json_t *body)
 }
 
 
+/* The session cookie's token, NUL-terminated, or NULL. */
+static const char *
+ngx_http_blackbox_session_cookie(ngx_http_request_t *r)
+{
+    u_char     *token;
+    ngx_str_t   value;
+
+    if (ngx_http_parse_multi_header_lines(&r->headers_in.cookies,
+                                          &ngx_http_blackbox_session_name,
+                                          &value) == NGX_DECLINED
+        || value.len == 0 || value.len > BB_TOKEN_MAX)
+    {
+        return NULL;
+    }
+
+    token = ngx_pnalloc(r->pool, value.len + 1);
+    if (token == NULL) {
+        return NULL;
+    }
+
+    *ngx_cpymem(token, value.data, value.len) = '\0';
+
+    return (char *) token;
+}
+
+
+/* Sets the session cookie to token for max_age seconds; "" ends it. */
+static ngx_int_t
+ngx_http_blackbox_session_set(ngx_http_request_t *r, const char *token,
+    time_t max_age)
+{
+    u_char      *cookie;
+    size_t       len;
+    const char  *secure;
+
+    secure = "";
+#if (NGX_HTTP_SSL)
+    if (r->connection->ssl) {
+        secure = "; Secure";
+    }
+#endif
+
+    len = sizeof("=; Path=/api/v1/auth; Max-Age=; HttpOnly; "
+                 "SameSite=Strict; Secure")
+          + ngx_http_blackbox_session_name.len + ngx_strlen(token)
+          + NGX_TIME_T_LEN;
+
+    cookie = ngx_pnalloc(r->pool, len);
+    if (cookie == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(cookie, "%V=%s; Path=/api/v1/auth; Max-Age=%T; HttpOnly; "
+                "SameSite=Strict%s%Z", &ngx_http_blackbox_session_name,
+                token, max_age, secure);
+
+    return ngx_http_blackbox_add_header(r, "Set-Cookie", (char *) cookie);
+}
+
+
+ngx_int_t
+ngx_http_blackbox_refresh(ngx_http_request_t *r, json_t *body)
+{
+    bb_problems_t                 problems;
+    ngx_http_blackbox_job_t      *job;
+    ngx_http_blackbox_account_t  *a;
+
+    problems.n = 0;
+
+    a = ngx_http_blackbox_account(r, NGX_HTTP_BLACKBOX_REFRESH, body, NULL,
+                                  0, &problems, &job);
+    if (a == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    a->cookie = ngx_http_blackbox_session_cookie(r);
+    if (a->cookie == NULL) {
+        return ngx_http_blackbox_send_status(r, BB_ERR_SESSION_ENDED,
+                                             NULL, 0);
+    }
+
+    return ngx_http_blackbox_job_post(r, job);
+}
+
+
 ngx_int_t
 ngx_http_blackbox_logout(ngx_http_request_t *r, json_t *body)
 {
-    return ngx_http_blackbox_plain(r, body, NGX_HTTP_BLACKBOX_LOGOUT,
-                                   NULL, 0);
+    bb_problems_t                 problems;
+    ngx_http_blackbox_job_t      *job;
+    ngx_http_blackbox_account_t  *a;
+
+    problems.n = 0;
+
+    a = ngx_http_blackbox_account(r, NGX_HTTP_BLACKBOX_LOGOUT, body, NULL,
+                                  0, &problems, &job);
+    if (a == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    a->cookie = ngx_http_blackbox_session_cookie(r);
+
+    return ngx_http_blackbox_job_post(r, job);
 }
 
 
@@ -409,10 +520,24 @@ ngx_http_blackbox_account_run(void *data)
     case NGX_HTTP_BLACKBOX_LOGIN_VERIFY:
         a->status = bb_account_login_verify(call, a->in[0], a->in[1],
                                             a->token, &a->claims);
+        if (a->status == BB_OK) {
+            a->status = bb_account_session_open(call, a->claims.sub, a->now,
+                                                a->session,
+                                                &a->session_claims);
+        }
+        break;
+
+    case NGX_HTTP_BLACKBOX_REFRESH:
+        a->status = bb_account_refresh(call, a->cookie, a->now, a->token,
+                                       &a->claims);
         break;
 
     case NGX_HTTP_BLACKBOX_LOGOUT:
         a->status = bb_account_logout(call, &a->claims, a->now);
+        if (a->status == BB_OK && a->cookie != NULL) {
+            a->status = bb_account_session_close(call, a->cookie,
+                                                 a->claims.sub, a->now);
+        }
         break;
 
     case NGX_HTTP_BLACKBOX_ME:
@@ -454,6 +579,7 @@ ngx_http_blackbox_account_json(ngx_http_request_t *r, ngx_uint_t status,
             break;
 
         case NGX_HTTP_BLACKBOX_LOGIN_VERIFY:
+        case NGX_HTTP_BLACKBOX_REFRESH:
             bb_json_key(&j, "access_token", 1);
             bb_json_str(&j, a->token);
             bb_json_key(&j, "token_type", 0);
@@ -503,6 +629,14 @@ ngx_http_blackbox_account_done(ngx_http_request_t *r, void *data)
 {
     ngx_http_blackbox_account_t  *a = data;
 
+    /* A session that ended takes its cookie with it. */
+    if ((a->status == BB_ERR_SESSION_ENDED
+         || (a->status == BB_OK && a->op == NGX_HTTP_BLACKBOX_LOGOUT))
+        && ngx_http_blackbox_session_set(r, "", 0) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
     if (a->status != BB_OK) {
         return ngx_http_blackbox_send_status(r, a->status, a->call.log,
                                              a->call.retry_after);
@@ -513,6 +647,15 @@ ngx_http_blackbox_account_done(ngx_http_request_t *r, void *data)
     case NGX_HTTP_BLACKBOX_SIGNUP:
     case NGX_HTTP_BLACKBOX_RESEND:
         return ngx_http_blackbox_account_json(r, NGX_HTTP_ACCEPTED, a);
+
+    case NGX_HTTP_BLACKBOX_LOGIN_VERIFY:
+        if (ngx_http_blackbox_session_set(r, a->session,
+                a->session_claims.exp - a->session_claims.iat) != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_blackbox_account_json(r, NGX_HTTP_OK, a);
 
     case NGX_HTTP_BLACKBOX_LOGOUT:
     case NGX_HTTP_BLACKBOX_ME_PASSWORD:

@@ -41,6 +41,8 @@ static ngx_http_blackbox_route_t  ngx_http_blackbox_routes[] = {
       ngx_http_blackbox_login },
     { "/api/v1/auth/login/verify", NGX_HTTP_POST, P, 1,
       ngx_http_blackbox_login_verify },
+    { "/api/v1/auth/refresh", NGX_HTTP_POST, P, 0,
+      ngx_http_blackbox_refresh },
     { "/api/v1/auth/logout", NGX_HTTP_POST, U, 0,
       ngx_http_blackbox_logout },
 

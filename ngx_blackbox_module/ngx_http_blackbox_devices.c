@@ -315,22 +315,38 @@ ngx_http_blackbox_device_run(void *data)
 
 /*
  * The registered device's answer: its JSON object with the key added, the
- * one time the key is ever shown.
+ * one time the key is ever shown, and the SRT URL that carries it, as the
+ * dashcam (or ffmpeg, to try) calls it.
  */
 static u_char *
 ngx_http_blackbox_device_with_key(ngx_http_request_t *r,
     ngx_http_blackbox_device_job_t *d, size_t *len)
 {
-    u_char  *json, *p;
+    size_t                          addr_len;
+    u_char                         *json, *p;
+    ngx_str_t                      *addr;
+    ngx_http_blackbox_main_conf_t  *bmcf;
 
-    /* d->json is "{...}\n": insert "device_key":"...", after the brace. */
-    json = ngx_pnalloc(r->pool, d->len + sizeof("\"device_key\":\"\",")
-                                + BB_DEVICE_KEY_LEN);
+    bmcf = ngx_http_get_module_main_conf(r, ngx_http_blackbox_module);
+    addr = &bmcf->srt_address;
+    addr_len = addr->len + ngx_escape_json(NULL, addr->data, addr->len);
+
+    /* d->json is "{...}\n": insert the key and the URL after the brace. */
+    json = ngx_pnalloc(r->pool, d->len
+                       + sizeof("\"device_key\":\"\",\"srt_url\":\"srt://"
+                                "?streamid=#!::u=,m=publish&passphrase=\",")
+                       + 2 * BB_DEVICE_KEY_LEN + addr_len
+                       + BB_DEVICE_ID_MAX);
     if (json == NULL) {
         return NULL;
     }
 
-    p = ngx_sprintf(json, "{\"device_key\":\"%s\",", d->key);
+    /* The id was validated and the key is hex: neither needs escaping. */
+    p = ngx_sprintf(json, "{\"device_key\":\"%s\",\"srt_url\":\"srt://",
+                    d->key);
+    p = (u_char *) ngx_escape_json(p, addr->data, addr->len);
+    p = ngx_sprintf(p, "?streamid=#!::u=%s,m=publish&passphrase=%s\",",
+                    d->device_id, d->key);
     p = ngx_cpymem(p, d->json + 1, d->len - 1);
     *len = p - json;
 

@@ -300,47 +300,6 @@ ngx_http_blackbox_library_run(void *data)
 }
 
 
-/*
- * Hands the clip to nginx itself: an internal redirect to the storage
- * location (internal, alias of the storage folder), whose static handler
- * sends the file with sendfile, byte ranges and HEAD.  The path came from
- * the clip's own row, never from the request.
- */
-static ngx_int_t
-ngx_http_blackbox_library_send_file(ngx_http_request_t *r,
-    ngx_http_blackbox_library_job_t *l)
-{
-    u_char     *p, *disposition;
-    size_t      len;
-    ngx_str_t   uri;
-
-    len = sizeof("/_storage/") - 1 + ngx_strlen(l->path);
-
-    uri.data = ngx_pnalloc(r->pool, len);
-    disposition = ngx_pnalloc(r->pool, sizeof("attachment; filename=\"\"")
-                                       + ngx_strlen(l->name));
-    if (uri.data == NULL || disposition == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    uri.len = ngx_sprintf(uri.data, "/_storage/%s", l->path) - uri.data;
-
-    /* The name is a device id, digits, "-" and "_": nothing to quote. */
-    p = ngx_sprintf(disposition, "attachment; filename=\"%s\"", l->name);
-    *p = '\0';
-
-    if (ngx_http_blackbox_add_header(r, "Content-Disposition",
-                                     (char *) disposition) != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    (void) ngx_http_internal_redirect(r, &uri, NULL);
-
-    return NGX_DONE;
-}
-
-
 static ngx_int_t
 ngx_http_blackbox_library_done(ngx_http_request_t *r, void *data)
 {
@@ -353,7 +312,7 @@ ngx_http_blackbox_library_done(ngx_http_request_t *r, void *data)
     switch (l->op) {
 
     case NGX_HTTP_BLACKBOX_DOWNLOAD:
-        return ngx_http_blackbox_library_send_file(r, l);
+        return ngx_http_blackbox_send_stored(r, l->path, "", l->name);
 
     case NGX_HTTP_BLACKBOX_CLIP_DELETE:
     case NGX_HTTP_BLACKBOX_FOLDER_DELETE:

@@ -102,6 +102,20 @@ static ngx_command_t  ngx_http_blackbox_commands[] = {
       offsetof(ngx_http_blackbox_main_conf_t, token_ttl),
       NULL },
 
+    { ngx_string("blackbox_session_ttl"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_blackbox_main_conf_t, session_ttl),
+      NULL },
+
+    { ngx_string("blackbox_srt_address"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_blackbox_main_conf_t, srt_address),
+      NULL },
+
     { ngx_string("blackbox_playback_ttl"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_sec_slot,
@@ -357,12 +371,14 @@ ngx_http_blackbox_create_main_conf(ngx_conf_t *cf)
      *     bmcf->device_secret_file = { 0, NULL };
      *     bmcf->device_secret = { 0, NULL };
      *     bmcf->thread_pool_name = { 0, NULL };
+     *     bmcf->srt_address = { 0, NULL };
      *     bmcf->thread_pool = NULL;
      */
 
     bmcf->timeout = NGX_CONF_UNSET_MSEC;
     bmcf->node_timeout = NGX_CONF_UNSET;
     bmcf->token_ttl = NGX_CONF_UNSET;
+    bmcf->session_ttl = NGX_CONF_UNSET;
     bmcf->playback_ttl = NGX_CONF_UNSET;
     bmcf->index_cache_size = NGX_CONF_UNSET_SIZE;
     bmcf->online_window = NGX_CONF_UNSET;
@@ -380,6 +396,7 @@ ngx_http_blackbox_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_msec_value(bmcf->timeout, 2000);
     ngx_conf_init_value(bmcf->node_timeout, 10);
     ngx_conf_init_value(bmcf->token_ttl, 900);
+    ngx_conf_init_value(bmcf->session_ttl, 12 * 3600);
     ngx_conf_init_value(bmcf->playback_ttl, 1800);
     ngx_conf_init_size_value(bmcf->index_cache_size, 64 * 1024 * 1024);
     ngx_conf_init_value(bmcf->online_window, 90);
@@ -387,6 +404,10 @@ ngx_http_blackbox_init_main_conf(ngx_conf_t *cf, void *conf)
 
     if (bmcf->postgres.data == NULL) {
         ngx_str_set(&bmcf->postgres, "host=127.0.0.1 dbname=blackbox");
+    }
+
+    if (bmcf->srt_address.data == NULL) {
+        ngx_str_set(&bmcf->srt_address, "127.0.0.1:9000");
     }
 
     if (bmcf->redis.data == NULL) {
@@ -463,6 +484,7 @@ ngx_http_blackbox_init_main_conf(ngx_conf_t *cf, void *conf)
     bmcf->account.secret = bmcf->jwt_key.data;
     bmcf->account.secret_len = bmcf->jwt_key.len;
     bmcf->account.token_ttl = (int) bmcf->token_ttl;
+    bmcf->account.session_ttl = (int) bmcf->session_ttl;
     bmcf->account.rate_limit = (long) bmcf->auth_rate;
     bmcf->account.device_secret = bmcf->device_secret.data;
     bmcf->account.device_secret_len = bmcf->device_secret.len;

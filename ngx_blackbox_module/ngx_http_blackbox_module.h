@@ -30,12 +30,16 @@
 
 /* HS256 wants a key of at least its own 256 bits. */
 
+/* Clip thumbnails are this many pixels wide. */
+#define NGX_HTTP_BLACKBOX_THUMB_WIDTH  320
+
 
 typedef struct {
     ngx_str_t            postgres;       /* libpq conninfo */
     ngx_str_t            common_passwords_file;
     bb_wordlist_t       *common_passwords;
     time_t               token_ttl;
+    time_t               session_ttl;    /* the web app's cookie */
     ngx_uint_t           auth_rate;      /* tries a minute */
     ngx_str_t            redis;          /* host:port or unix:/path */
     ngx_str_t            storage;        /* clip storage folder */
@@ -48,6 +52,7 @@ typedef struct {
     ngx_msec_t           timeout;        /* bound on each DB/Redis call */
     time_t               node_timeout;   /* a daemon silent longer is down */
     time_t               playback_ttl;   /* life of a playback URL */
+    ngx_str_t            srt_address;    /* host:port dashcams call */
     size_t               index_cache_size;
     ngx_shm_zone_t      *index_cache;    /* parsed clip indexes */
 
@@ -116,6 +121,7 @@ ngx_int_t ngx_http_blackbox_resend(ngx_http_request_t *r, json_t *body);
 ngx_int_t ngx_http_blackbox_login(ngx_http_request_t *r, json_t *body);
 ngx_int_t ngx_http_blackbox_login_verify(ngx_http_request_t *r,
     json_t *body);
+ngx_int_t ngx_http_blackbox_refresh(ngx_http_request_t *r, json_t *body);
 ngx_int_t ngx_http_blackbox_logout(ngx_http_request_t *r, json_t *body);
 ngx_int_t ngx_http_blackbox_me(ngx_http_request_t *r, json_t *body);
 ngx_int_t ngx_http_blackbox_me_password(ngx_http_request_t *r,
@@ -242,6 +248,8 @@ ngx_int_t ngx_http_blackbox_send_problems(ngx_http_request_t *r,
     const bb_problems_t *problems);
 ngx_int_t ngx_http_blackbox_send_status(ngx_http_request_t *r,
     bb_status_e st, const char *why, int retry_after);
+ngx_int_t ngx_http_blackbox_send_stored(ngx_http_request_t *r,
+    const char *path, const char *suffix, const char *name);
 
 
 /* ngx_http_blackbox_health.c: GET /api/v1/health. */

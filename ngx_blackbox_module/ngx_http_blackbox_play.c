@@ -15,6 +15,12 @@
  *                               run/<clip>/<t>-a.m4s
  *                                                   DASH segment at time t
  *                                                   of the run <clip> starts
+ *                               clips/<clip>.jpg    the clip's thumbnail
+ *                               clips/<clip>.mp4    the clip itself, to save
+ *
+ * The last two let a web page show and save clips with plain <img src>
+ * and <a href download>, which carry no Authorization header: the grant in
+ * the path is their credential, as it is the players'.
  *
  * The grant (core/bb_grant.h) is checked on the event loop (one HMAC);
  * everything else runs in the thread pool: the rows, opening the clip,
@@ -34,6 +40,7 @@
 #include "bb_hls.h"
 #include "bb_mp4_file.h"
 #include "bb_playback.h"
+#include "bb_thumbnail.h"
 
 
 typedef enum {
@@ -42,7 +49,9 @@ typedef enum {
     NGX_HTTP_BLACKBOX_PLAY_MPD,
     NGX_HTTP_BLACKBOX_PLAY_INIT,        /* HLS or DASH, by tracks */
     NGX_HTTP_BLACKBOX_PLAY_SEGMENT,     /* HLS: clip, number, offset */
-    NGX_HTTP_BLACKBOX_PLAY_RUN          /* DASH: run, time */
+    NGX_HTTP_BLACKBOX_PLAY_RUN,         /* DASH: run, time */
+    NGX_HTTP_BLACKBOX_PLAY_THUMBNAIL,
+    NGX_HTTP_BLACKBOX_PLAY_DOWNLOAD
 } ngx_http_blackbox_play_e;
 
 
@@ -72,6 +81,7 @@ typedef struct {
     struct stat                st;
     char                       path[BB_PLAYBACK_PATH_LEN];  /* the clip's,
                                                                for logs */
+    char                       name[160];    /* a download's file name */
 } ngx_http_blackbox_play_job_t;
 
 
@@ -91,6 +101,7 @@ static void ngx_http_blackbox_play_cleanup(void *data);
 static void ngx_http_blackbox_play_run(void *data);
 static void ngx_http_blackbox_play_playlist(ngx_http_blackbox_play_job_t *p);
 static void ngx_http_blackbox_play_media(ngx_http_blackbox_play_job_t *p);
+static void ngx_http_blackbox_play_stored(ngx_http_blackbox_play_job_t *p);
 static ngx_int_t ngx_http_blackbox_play_cached(
     ngx_http_blackbox_play_job_t *p, bb_playback_clip_t *clip,
     bb_mp4_index_t **ix);
@@ -345,6 +356,25 @@ ngx_http_blackbox_play_name(ngx_http_blackbox_play_job_t *p, u_char *s,
                 && last - s == 5) ? NGX_OK : NGX_ERROR;
     }
 
+    /* clips/<clip>.jpg, clips/<clip>.mp4 */
+    if (n > 6 && ngx_strncmp(s, "clips/", 6) == 0) {
+        s += 6;
+
+        if (ngx_strncmp(last - 4, ".jpg", 4) == 0) {
+            p->kind = NGX_HTTP_BLACKBOX_PLAY_THUMBNAIL;
+
+        } else if (ngx_strncmp(last - 4, ".mp4", 4) == 0) {
+            p->kind = NGX_HTTP_BLACKBOX_PLAY_DOWNLOAD;
+
+        } else {
+            return NGX_ERROR;
+        }
+
+        return (ngx_http_blackbox_play_number(&s, last, '.', 18, &id,
+                                              p->clip_id) == NGX_OK
+                && last - s == 3) ? NGX_OK : NGX_ERROR;
+    }
+
     return NGX_ERROR;
 }
 
@@ -377,6 +407,11 @@ ngx_http_blackbox_play_run(void *data)
     case NGX_HTTP_BLACKBOX_PLAY_MEDIA:
     case NGX_HTTP_BLACKBOX_PLAY_MPD:
         ngx_http_blackbox_play_playlist(p);
+        break;
+
+    case NGX_HTTP_BLACKBOX_PLAY_THUMBNAIL:
+    case NGX_HTTP_BLACKBOX_PLAY_DOWNLOAD:
+        ngx_http_blackbox_play_stored(p);
         break;
 
     default:
@@ -499,6 +534,37 @@ ngx_http_blackbox_play_media(ngx_http_blackbox_play_job_t *p)
     }
 
     free(ix);
+}
+
+
+/*
+ * A clip of the grant as it is stored, for nginx's static handler to send:
+ * the clip itself with the name a download takes, or its thumbnail, made
+ * now if no one asked for it before.
+ */
+static void
+ngx_http_blackbox_play_stored(ngx_http_blackbox_play_job_t *p)
+{
+    bb_playback_clip_t  clip;
+
+    p->status = bb_playback_clip(&p->call, p->grant.user_id, p->device_id,
+                                 p->grant.from_ms, p->grant.to_ms,
+                                 p->clip_id, &clip);
+    if (p->status != BB_OK) {
+        return;
+    }
+
+    if (p->kind == NGX_HTTP_BLACKBOX_PLAY_DOWNLOAD) {
+        p->status = bb_library_clip_file(&p->call, p->grant.user_id,
+                                         p->clip_id, p->path, p->name);
+        return;
+    }
+
+    ngx_cpystrn((u_char *) p->path, (u_char *) clip.path, sizeof(p->path));
+
+    p->status = bb_thumbnail_keep(p->storage, p->path,
+                                  NGX_HTTP_BLACKBOX_THUMB_WIDTH, p->call.log,
+                                  sizeof(p->call.log));
 }
 
 
@@ -778,6 +844,18 @@ ngx_http_blackbox_play_done(ngx_http_request_t *r, void *data)
 
     if (p->status != BB_OK) {
         return ngx_http_blackbox_send_status(r, p->status, p->call.log, 0);
+    }
+
+    switch (p->kind) {
+
+    case NGX_HTTP_BLACKBOX_PLAY_THUMBNAIL:
+        return ngx_http_blackbox_send_stored(r, p->path, ".jpg", NULL);
+
+    case NGX_HTTP_BLACKBOX_PLAY_DOWNLOAD:
+        return ngx_http_blackbox_send_stored(r, p->path, "", p->name);
+
+    default:
+        break;
     }
 
     if (p->text != NULL) {

@@ -13,8 +13,6 @@
 #include "bb_playback.h"
 #include "bb_thumbnail.h"
 
-#define NGX_HTTP_BLACKBOX_THUMB_WIDTH  320
-
 
 typedef enum {
     NGX_HTTP_BLACKBOX_PLAYBACK_DEVICE,
@@ -146,9 +144,7 @@ ngx_http_blackbox_clip_thumbnail(ngx_http_request_t *r, json_t *body)
 static bb_status_e
 ngx_http_blackbox_thumbnail_make(ngx_http_blackbox_playback_job_t *pb)
 {
-    char         clip[4200], jpg[4210];
     bb_status_e  st;
-    struct stat  sb;
 
     st = bb_library_clip_file(&pb->call, pb->user_id, pb->arg, pb->path,
                               pb->name);
@@ -156,20 +152,9 @@ ngx_http_blackbox_thumbnail_make(ngx_http_blackbox_playback_job_t *pb)
         return st;
     }
 
-    snprintf(clip, sizeof(clip), "%s/%s", pb->call.conf->storage, pb->path);
-    snprintf(jpg, sizeof(jpg), "%s.jpg", clip);
-
-    if (stat(jpg, &sb) == 0) {
-        return BB_OK;
-    }
-
-    if (bb_thumbnail_write(clip, jpg, NGX_HTTP_BLACKBOX_THUMB_WIDTH,
-                           pb->call.log, sizeof(pb->call.log)) != 0)
-    {
-        return access(clip, F_OK) != 0 ? BB_ERR_NOT_FOUND : BB_ERR_INTERNAL;
-    }
-
-    return BB_OK;
+    return bb_thumbnail_keep(pb->call.conf->storage, pb->path,
+                             NGX_HTTP_BLACKBOX_THUMB_WIDTH, pb->call.log,
+                             sizeof(pb->call.log));
 }
 
 
@@ -202,30 +187,11 @@ ngx_http_blackbox_playback_run(void *data)
 }
 
 
-/* Hands the kept JPEG to the storage location, as downloads are. */
-static ngx_int_t
-ngx_http_blackbox_thumbnail_send(ngx_http_request_t *r,
-    ngx_http_blackbox_playback_job_t *pb)
-{
-    ngx_str_t  uri;
-
-    uri.data = ngx_pnalloc(r->pool, sizeof("/_storage/.jpg")
-                                    + ngx_strlen(pb->path));
-    if (uri.data == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    uri.len = ngx_sprintf(uri.data, "/_storage/%s.jpg", pb->path) - uri.data;
-
-    (void) ngx_http_internal_redirect(r, &uri, NULL);
-
-    return NGX_DONE;
-}
-
-
 /*
- * {"hls_url", "dash_url", "expires_at", "from", "to"}: absolute URLs on
- * the host the caller used, so that a player needs nothing else.
+ * {"hls_url", "dash_url", "thumbnail_url", "download_url", "expires_at",
+ * "from", "to"}: absolute URLs on the host the caller used, so that a
+ * player needs nothing else.  The last two are templates: a page puts a
+ * clip's id in place of "{clip_id}".
  */
 static ngx_int_t
 ngx_http_blackbox_playback_send(ngx_http_request_t *r,
@@ -269,9 +235,12 @@ ngx_http_blackbox_playback_send(ngx_http_request_t *r,
 
     (void) ngx_escape_json(host, h->data, h->len);
 
-    len = sizeof("{\"hls_url\":\"http://\",\"dash_url\":\"http://\","
+    /* Four URLs under one base: http://<host>/play/<device>/<grant>/ */
+    len = sizeof("{\"hls_url\":\"index.m3u8\",\"dash_url\":\"manifest.mpd\","
+                 "\"thumbnail_url\":\"clips/{clip_id}.jpg\","
+                 "\"download_url\":\"clips/{clip_id}.mp4\","
                  "\"expires_at\":\"\",\"from\":\"\",\"to\":\"\"}\n")
-          + 2 * (host_len + sizeof("/play///index.m3u8")
+          + 4 * (sizeof("http:///play///") + host_len
                  + ngx_strlen(pb->device_id) + BB_GRANT_LEN)
           + 3 * sizeof(expires);
 
@@ -280,13 +249,23 @@ ngx_http_blackbox_playback_send(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+#define NGX_HTTP_BLACKBOX_PLAY_BASE  "http://%*s/play/%s/%s/"
+#define ngx_http_blackbox_play_base  host_len, host, pb->device_id, grant_text
+
     p = ngx_sprintf(json,
-                    "{\"hls_url\":\"http://%*s/play/%s/%s/index.m3u8\","
-                    "\"dash_url\":\"http://%*s/play/%s/%s/manifest.mpd\","
-                    "\"expires_at\":\"%s\",\"from\":\"%s\",\"to\":\"%s\"}\n",
-                    host_len, host, pb->device_id, grant_text,
-                    host_len, host, pb->device_id, grant_text,
-                    expires, from, to);
+            "{\"hls_url\":\"" NGX_HTTP_BLACKBOX_PLAY_BASE "index.m3u8\","
+            "\"dash_url\":\"" NGX_HTTP_BLACKBOX_PLAY_BASE "manifest.mpd\","
+            "\"thumbnail_url\":\"" NGX_HTTP_BLACKBOX_PLAY_BASE
+            "clips/{clip_id}.jpg\","
+            "\"download_url\":\"" NGX_HTTP_BLACKBOX_PLAY_BASE
+            "clips/{clip_id}.mp4\","
+            "\"expires_at\":\"%s\",\"from\":\"%s\",\"to\":\"%s\"}\n",
+            ngx_http_blackbox_play_base, ngx_http_blackbox_play_base,
+            ngx_http_blackbox_play_base, ngx_http_blackbox_play_base,
+            expires, from, to);
+
+#undef NGX_HTTP_BLACKBOX_PLAY_BASE
+#undef ngx_http_blackbox_play_base
 
     ngx_explicit_memzero(grant_text, sizeof(grant_text));
 
@@ -304,7 +283,7 @@ ngx_http_blackbox_playback_done(ngx_http_request_t *r, void *data)
     }
 
     if (pb->op == NGX_HTTP_BLACKBOX_THUMBNAIL) {
-        return ngx_http_blackbox_thumbnail_send(r, pb);
+        return ngx_http_blackbox_send_stored(r, pb->path, ".jpg", NULL);
     }
 
     return ngx_http_blackbox_playback_send(r, pb);

@@ -41,6 +41,8 @@ static ngx_http_blackbox_error_t  ngx_http_blackbox_errors[] = {
       "Confirm your e-mail address first with the code we mailed you." },
     { NGX_HTTP_UNAUTHORIZED, "unauthorized",
       "Log in to do this: the session is missing, expired or ended." },
+    { NGX_HTTP_UNAUTHORIZED, "session_expired",
+      "Your session has ended: log in again." },
     { NGX_HTTP_NOT_FOUND, "not_found", "Not found." },
     { NGX_HTTP_CONFLICT, "device_taken",
       "That device is registered to an account already." },
@@ -288,4 +290,50 @@ ngx_http_blackbox_send_status(ngx_http_request_t *r, bb_status_e st,
     }
 
     return ngx_http_blackbox_send_error(r, e->status, e->code, e->message);
+}
+
+
+/*
+ * Hands a stored file to nginx itself: an internal redirect to the storage
+ * location (internal, alias of the storage folder), whose static handler
+ * sends it with sendfile, byte ranges and HEAD.  path (relative to the
+ * storage, plus suffix) came from the clip's own row, never from the
+ * request.  With a name, the browser is told to save it under that name.
+ */
+ngx_int_t
+ngx_http_blackbox_send_stored(ngx_http_request_t *r, const char *path,
+    const char *suffix, const char *name)
+{
+    u_char     *disposition;
+    ngx_str_t   uri;
+
+    uri.data = ngx_pnalloc(r->pool, sizeof("/_storage/") + ngx_strlen(path)
+                                    + ngx_strlen(suffix));
+    if (uri.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    uri.len = ngx_sprintf(uri.data, "/_storage/%s%s", path, suffix)
+              - uri.data;
+
+    if (name != NULL) {
+        disposition = ngx_pnalloc(r->pool, sizeof("attachment; filename=\"\"")
+                                           + ngx_strlen(name));
+        if (disposition == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        /* The name is a device id, digits, "-" and "_": nothing to quote. */
+        ngx_sprintf(disposition, "attachment; filename=\"%s\"%Z", name);
+
+        if (ngx_http_blackbox_add_header(r, "Content-Disposition",
+                                         (char *) disposition) != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    (void) ngx_http_internal_redirect(r, &uri, NULL);
+
+    return NGX_DONE;
 }

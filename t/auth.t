@@ -170,6 +170,80 @@ subtest 'password change refuses every older token' => sub {
         'a token from the new password works';
 };
 
+# Logs in and returns the second factor's whole answer (for its cookie).
+sub login_answer {
+    my ($name, $email, $nth, $password) = @_;
+    my $r = call('POST', '/api/v1/auth/login',
+                 { username => $name, password => $password // $PASSWORD });
+    return call('POST', '/api/v1/auth/login/verify',
+                { challenge_id => $r->{json}{challenge_id},
+                  code => $s->code_for($email, $nth) });
+}
+
+sub refresh {
+    my ($cookie) = @_;
+    return call('POST', '/api/v1/auth/refresh', undef, undef,
+                defined $cookie ? (Cookie => $cookie) : ());
+}
+
+subtest 'the web session: an HttpOnly cookie that can only refresh' => sub {
+    my $email = signup_verified('dora');
+    my $r = login_answer('dora', $email, 2);
+    is $r->{status}, 200, 'logged in';
+    my $set = $r->{headers}{'set-cookie'} // '';
+    like $set, qr{^bb_session=[\w.-]+; Path=/api/v1/auth; Max-Age=43200; (?x)
+                  HttpOnly;\ SameSite=Strict$},
+        'login sets an HttpOnly, SameSite=Strict cookie for /api/v1/auth, '
+        . 'for 12 h';
+    my ($session) = $set =~ /^bb_session=([^;]+)/;
+    my $access = $r->{json}{access_token};
+
+    $r = refresh("theme=dark; bb_session=$session");
+    is $r->{status}, 200, 'the cookie buys a fresh access token';
+    my $fresh = $r->{json}{access_token};
+    isnt $fresh, $access, '  a new one';
+    is $r->{json}{expires_in}, 900, '  as short-lived as a login\'s';
+    is call('GET', '/api/v1/me', undef, $fresh)->{json}{username}, 'dora',
+        '  and it works';
+    ok !exists $r->{headers}{'set-cookie'}, '  the cookie is left as it is';
+
+    is call('GET', '/api/v1/me', undef, $session)->{status}, 401,
+        'the session token is no bearer token';
+    $r = refresh("bb_session=$access");
+    is $r->{status}, 401, 'an access token is no session';
+    is $r->{json}{error}, 'session_expired', '  session_expired';
+    like $r->{headers}{'set-cookie'}, qr/^bb_session=; .*Max-Age=0/,
+        '  and the bad cookie is cleared';
+    $r = refresh();
+    is $r->{status}, 401, 'no cookie: 401';
+    is $r->{json}{error}, 'session_expired', '  session_expired';
+    (my $forged = $session) =~ s/.$/$& eq 'A' ? 'B' : 'A'/e;
+    is refresh("bb_session=$forged")->{status}, 401, 'a forged cookie: 401';
+    is refresh('bb_session=' . ('a' x 2000))->{status}, 401,
+        'an overlong cookie: 401';
+
+    $r = call('POST', '/api/v1/auth/logout', undef, $fresh,
+              Cookie => "bb_session=$session");
+    is $r->{status}, 204, 'logout';
+    like $r->{headers}{'set-cookie'}, qr/^bb_session=; .*Max-Age=0/,
+        '  clears the cookie';
+    is refresh("bb_session=$session")->{status}, 401,
+        '  and the session is over, for whoever kept the cookie';
+    is call('GET', '/api/v1/me', undef, $access)->{status}, 200,
+        'another access token of the login lives its short life';
+
+    $r = login_answer('dora', $email, 3);
+    ($session) = ($r->{headers}{'set-cookie'} // '') =~ /^bb_session=([^;]+)/;
+    is refresh("bb_session=$session")->{status}, 200, 'a new login, a new session';
+    sleep 1;    # sessions are refused up to the second of the change
+    is call('PUT', '/api/v1/me/password',
+            { current_password => $PASSWORD,
+              new_password => 'a brand new secret' },
+            $r->{json}{access_token})->{status}, 204, 'password changed';
+    is refresh("bb_session=$session")->{status}, 401,
+        'a password change ends every session';
+};
+
 subtest 'malformed bodies' => sub {
     my @cases = (
         [ 'not JSON', '{"email":', 400, 'invalid_json' ],

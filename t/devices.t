@@ -33,6 +33,9 @@ subtest 'register' => sub {
     is $r->{status}, 201, 'registered: 201';
     $key = $r->{json}{device_key};
     like $key, qr/^[0-9a-f]{32}$/, 'a device key, shown this once';
+    is $r->{json}{srt_url},
+        "srt://127.0.0.1:$s->{srt_port}?streamid=#!::u=cam-01,m=publish"
+        . "&passphrase=$key", 'and the SRT URL the dashcam calls with it';
     is $r->{json}{device_id}, 'cam-01', 'device_id';
     is $r->{json}{nickname}, 'Front 앞', 'nickname, UTF-8 kept';
     is $r->{json}{status}, 'never_seen', 'never seen';

@@ -61,6 +61,14 @@ subtest 'methods and other paths' => sub {
     $r = $s->get('/');
     is $r->{status}, 200, 'the web app is served';
     like $r->{content}, qr/blackbox/, 'its page';
+    my $csp = $r->{headers}{'content-security-policy'} // '';
+    like $csp, qr/(?:^|; )script-src 'self'(?:;|$)/,
+        'a Content-Security-Policy: scripts of its own origin only';
+    like $csp, qr/(?:^|; )default-src 'self'(?:;|$)/, '  nothing else by default';
+    unlike $csp, qr/unsafe-inline|unsafe-eval|\*/, '  no inline or eval, no wildcard';
+    like $csp, qr/frame-ancestors 'none'/, '  not framed by others';
+    is $s->get('/devices/cam-1')->{headers}{'content-security-policy'}, $csp,
+        '  the same on every page of the app';
 };
 
 subtest 'PostgreSQL stopped' => sub {

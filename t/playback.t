@@ -406,6 +406,49 @@ subtest 'thumbnails' => sub {
         ->{status}, 404, "bob: 404";
 };
 
+subtest 'thumbnails and downloads under the grant, for web pages' => sub {
+    my $r = playback('from=2026-11-24T10:00:00Z&to=2026-11-24T10:03:00Z');
+    my ($thumb, $down) = map { path_of($_) }
+        @{ $r->{json} }{qw(thumbnail_url download_url)};
+    (my $grant_base = path_of($r->{json}{hls_url})) =~ s{/index\.m3u8$}{};
+    is $thumb, "$grant_base/clips/{clip_id}.jpg", 'a thumbnail URL template';
+    is $down, "$grant_base/clips/{clip_id}.mp4", 'a download URL template';
+
+    my $url = sub { my ($t, $id) = @_; (my $u = $t) =~ s/\{clip_id\}/$id/; $u };
+    $r = $s->get($url->($thumb, $ids[1]));
+    is $r->{status}, 200, 'a thumbnail, no header needed';
+    is $r->{headers}{'content-type'}, 'image/jpeg', '  a JPEG';
+    is substr($r->{content}, 0, 2), "\xff\xd8", '  that starts as one';
+
+    $r = $s->get($url->($down, $ids[1]));
+    is $r->{status}, 200, 'a download, no header needed';
+    is $r->{headers}{'content-type'}, 'video/mp4', '  an MP4';
+    is $r->{headers}{'content-disposition'},
+        'attachment; filename="cam-p_2026-11-24_100100.mp4"',
+        '  saved under its device and time';
+    is length $r->{content}, -s "$storage/" . (split /\n/, $s->psql(
+        "SELECT path FROM clips WHERE clip_id = $ids[1]"))[0],
+        '  the whole stored file';
+    $r = $s->get($url->($down, $ids[1]), headers => { Range => 'bytes=0-7' });
+    is $r->{status}, 206, '  with byte ranges';
+
+    is $s->get($url->($down, $ids[3]))->{status}, 404,
+        'a clip outside the grant\'s range: 404';
+    my ($other) = split /\n/, $s->psql(
+        "SELECT clip_id FROM clips WHERE device_id = 'cam-b'");
+    is $s->get($url->($thumb, $other))->{status}, 404,
+        "bob's clip through alice's grant: 404";
+    (my $forged = $down) =~ s{\.([0-9a-f])([0-9a-f]{31})/}
+                             {'.' . ($1 eq '0' ? '1' : '0') . "$2/"}e;
+    is $s->get($url->($forged, $ids[1]))->{status}, 403, 'a forged grant: 403';
+    for my $name ("clips/$ids[1].png", "clips/$ids[1]", "clips/x$ids[1].mp4",
+                  "clips/$ids[1].mp4/x", 'clips/.mp4',
+                  'clips/1234567890123456789.mp4')
+    {
+        is $s->get("$grant_base/$name")->{status}, 404, "$name: 404";
+    }
+};
+
 subtest 'a clip deleted between playlist and segment' => sub {
     my ($path) = split /\n/, $s->psql(
         "SELECT path FROM clips WHERE clip_id = $ids[0]");

@@ -426,8 +426,9 @@ bb_account_login_verify(bb_call_t *call, const char *challenge,
         return st;
     }
 
-    if (bb_token_mint(call->conf->secret, call->conf->secret_len, user_id,
-                      time(NULL), call->conf->token_ttl, token,
+    if (bb_token_mint(call->conf->secret, call->conf->secret_len,
+                      BB_TOKEN_ACCESS, user_id, time(NULL),
+                      call->conf->token_ttl, token,
                       BB_TOKEN_MAX + 1, claims) != 0)
     {
         snprintf(call->log, sizeof(call->log), "cannot mint a token");
@@ -478,6 +479,88 @@ bb_account_token_check(bb_call_t *call, const bb_token_claims_t *claims)
     }
 
     return BB_OK;
+}
+
+
+bb_status_e
+bb_account_session_open(bb_call_t *call, long long user_id, time_t now,
+    char *session, bb_token_claims_t *claims)
+{
+    if (bb_token_mint(call->conf->secret, call->conf->secret_len,
+                      BB_TOKEN_SESSION, user_id, now,
+                      call->conf->session_ttl, session, BB_TOKEN_MAX + 1,
+                      claims) != 0)
+    {
+        snprintf(call->log, sizeof(call->log), "cannot mint a session");
+        return BB_ERR_INTERNAL;
+    }
+
+    return BB_OK;
+}
+
+
+/* The claims of a session token, checked but not yet for revocation. */
+static bb_status_e
+bb_account_session_claims(bb_call_t *call, const char *session, time_t now,
+    bb_token_claims_t *claims)
+{
+    bb_token_status_e  ts;
+
+    ts = bb_token_verify(call->conf->secret, call->conf->secret_len,
+                         BB_TOKEN_SESSION, session, now, claims);
+    if (ts != BB_TOKEN_OK) {
+        snprintf(call->log, sizeof(call->log), "session token: %s",
+                 bb_token_status_text(ts));
+        return BB_ERR_SESSION_ENDED;
+    }
+
+    return BB_OK;
+}
+
+
+bb_status_e
+bb_account_refresh(bb_call_t *call, const char *session, time_t now,
+    char *token, bb_token_claims_t *claims)
+{
+    bb_status_e        st;
+    bb_token_claims_t  sc;
+
+    st = bb_account_session_claims(call, session, now, &sc);
+    if (st != BB_OK) {
+        return st;
+    }
+
+    st = bb_account_token_check(call, &sc);
+    if (st != BB_OK) {
+        return st == BB_ERR_UNAUTHORIZED ? BB_ERR_SESSION_ENDED : st;
+    }
+
+    if (bb_token_mint(call->conf->secret, call->conf->secret_len,
+                      BB_TOKEN_ACCESS, sc.sub, now, call->conf->token_ttl,
+                      token, BB_TOKEN_MAX + 1, claims) != 0)
+    {
+        snprintf(call->log, sizeof(call->log), "cannot mint a token");
+        return BB_ERR_INTERNAL;
+    }
+
+    return BB_OK;
+}
+
+
+bb_status_e
+bb_account_session_close(bb_call_t *call, const char *session,
+    long long user_id, time_t now)
+{
+    bb_token_claims_t  sc;
+
+    /* Someone else's or a forged cookie is simply not ours to end. */
+    if (bb_account_session_claims(call, session, now, &sc) != BB_OK
+        || sc.sub != user_id)
+    {
+        return BB_OK;
+    }
+
+    return bb_account_logout(call, &sc, now);
 }
 
 
@@ -592,7 +675,9 @@ bb_account_change_password(bb_call_t *call, long long user_id,
     if (bb_redis_run(call->conf->redis, call->conf->timeout_ms,
                      call->log, sizeof(call->log),
                      "SET bb:user:%lld:nbf %s EX %d", user_id, nbf,
-                     call->conf->token_ttl + 3600) != 0)
+                     (call->conf->session_ttl > call->conf->token_ttl
+                      ? call->conf->session_ttl : call->conf->token_ttl)
+                     + 3600) != 0)
     {
         return BB_ERR_UNAVAILABLE;
     }

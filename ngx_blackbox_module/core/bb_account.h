@@ -44,6 +44,26 @@ bb_status_e bb_account_login(bb_call_t *call, const char *username,
 bb_status_e bb_account_login_verify(bb_call_t *call, const char *challenge,
     const char *code, char *token, bb_token_claims_t *claims);
 
+/*
+ * The web app's session: a session token (BB_TOKEN_MAX + 1 bytes) for
+ * user_id, which the module keeps in an HttpOnly cookie.  It can do
+ * nothing but fetch access tokens, and is revoked as they are (logout,
+ * password change).
+ */
+bb_status_e bb_account_session_open(bb_call_t *call, long long user_id,
+    time_t now, char *session, bb_token_claims_t *claims);
+
+/*
+ * A fresh access token (BB_TOKEN_MAX + 1 bytes) for a session token still
+ * honoured; BB_ERR_SESSION_ENDED when it is not one, or is no longer.
+ */
+bb_status_e bb_account_refresh(bb_call_t *call, const char *session,
+    time_t now, char *token, bb_token_claims_t *claims);
+
+/* Ends the session of session, when it is a good one of user_id. */
+bb_status_e bb_account_session_close(bb_call_t *call, const char *session,
+    long long user_id, time_t now);
+
 /* Is this verified token still honoured (not logged out, not older than
  * the user's last password change)? */
 bb_status_e bb_account_token_check(bb_call_t *call,

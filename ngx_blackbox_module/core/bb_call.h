@@ -20,6 +20,7 @@ typedef struct {
     const unsigned char  *secret;      /* signs tokens, keys code hashes */
     size_t                secret_len;
     int                   token_ttl;   /* seconds */
+    int                   session_ttl; /* seconds: the web app's cookie */
     long                  rate_limit;  /* tries a minute, per name and
                                           per client address */
     const unsigned char  *device_secret;  /* derives device keys */

@@ -21,6 +21,8 @@ typedef enum {
     BB_ERR_WRONG_PASSWORD,        /* the current one, to change it */
     BB_ERR_EMAIL_NOT_VERIFIED,
     BB_ERR_UNAUTHORIZED,          /* no, bad, expired or revoked token */
+    BB_ERR_SESSION_ENDED,         /* the web app's session cookie is not
+                                     (or no longer) good */
     BB_ERR_NOT_FOUND,
     BB_ERR_DEVICE_TAKEN,
     BB_ERR_BAD_TIME_ZONE,

@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libavcodec/avcodec.h>
@@ -513,4 +514,26 @@ bb_thumbnail_write(const char *clip_path, const char *jpg_path, int width,
     av_frame_free(&t.scaled);
 
     return rc;
+}
+
+
+bb_status_e
+bb_thumbnail_keep(const char *storage, const char *path, int width,
+    char *err, size_t errlen)
+{
+    char         clip[4200], jpg[4210];
+    struct stat  sb;
+
+    snprintf(clip, sizeof(clip), "%s/%s", storage, path);
+    snprintf(jpg, sizeof(jpg), "%s.jpg", clip);
+
+    if (stat(jpg, &sb) == 0) {
+        return BB_OK;
+    }
+
+    if (bb_thumbnail_write(clip, jpg, width, err, errlen) != 0) {
+        return access(clip, F_OK) != 0 ? BB_ERR_NOT_FOUND : BB_ERR_INTERNAL;
+    }
+
+    return BB_OK;
 }

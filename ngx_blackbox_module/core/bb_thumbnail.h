@@ -22,6 +22,8 @@
 
 #include <stddef.h>
 
+#include "bb_status.h"
+
 /* A crash mid-write leaves "<jpg_path>.tmp<pid>.<n>" for a sweeper. */
 #define BB_THUMBNAIL_TEMP_SUFFIX  ".tmp"
 
@@ -40,6 +42,15 @@
  * at jpg_path is untouched.
  */
 int bb_thumbnail_write(const char *clip_path, const char *jpg_path,
+    int width, char *err, size_t errlen);
+
+/*
+ * The thumbnail of the clip at storage/path, kept beside it as
+ * "<path>.jpg": made now unless an earlier call made it.  BB_OK, or
+ * NOT_FOUND when the clip file is gone (deleted meanwhile), INTERNAL when
+ * it cannot be made (why in err).
+ */
+bb_status_e bb_thumbnail_keep(const char *storage, const char *path,
     int width, char *err, size_t errlen);
 
 #endif /* BB_THUMBNAIL_H */

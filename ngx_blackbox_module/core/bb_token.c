@@ -16,9 +16,13 @@
 #define BB_TOKEN_LEEWAY_S  30
 
 
+static const char  *bb_token_typ[] = { "access", "session" };
+
+
 int
-bb_token_mint(const unsigned char *key, size_t keylen, long long user_id,
-    time_t now, int ttl, char *out, size_t size, bb_token_claims_t *claims)
+bb_token_mint(const unsigned char *key, size_t keylen,
+    bb_token_kind_e kind, long long user_id, time_t now, int ttl, char *out,
+    size_t size, bb_token_claims_t *claims)
 {
     int     rc;
     char    sub[24], *token;
@@ -40,6 +44,7 @@ bb_token_mint(const unsigned char *key, size_t keylen, long long user_id,
     rc = jwt_set_alg(jwt, JWT_ALG_HS256, key, (int) keylen)
          || jwt_add_grant(jwt, "sub", sub)
          || jwt_add_grant(jwt, "jti", claims->jti)
+         || jwt_add_grant(jwt, "typ", bb_token_typ[kind])
          || jwt_add_grant_int(jwt, "iat", (long) claims->iat)
          || jwt_add_grant_int(jwt, "exp", (long) claims->exp);
 
@@ -170,9 +175,34 @@ bb_token_claims(jwt_t *jwt, time_t now, bb_token_claims_t *claims)
 }
 
 
+/*
+ * Tokens minted before kinds existed carry no typ and were all access
+ * tokens; a session token must say so.
+ */
+static bb_token_status_e
+bb_token_kind(jwt_t *jwt, bb_token_kind_e kind)
+{
+    const char  *typ;
+
+    typ = jwt_get_grant(jwt, "typ");
+
+    if (typ == NULL) {
+        if (bb_token_has(jwt, "typ")) {
+            return BB_TOKEN_BAD_CLAIMS;
+        }
+
+        return kind == BB_TOKEN_ACCESS ? BB_TOKEN_OK : BB_TOKEN_WRONG_KIND;
+    }
+
+    return strcmp(typ, bb_token_typ[kind]) == 0 ? BB_TOKEN_OK
+                                                : BB_TOKEN_WRONG_KIND;
+}
+
+
 bb_token_status_e
-bb_token_verify(const unsigned char *key, size_t keylen, const char *token,
-    time_t now, bb_token_claims_t *claims)
+bb_token_verify(const unsigned char *key, size_t keylen,
+    bb_token_kind_e kind, const char *token, time_t now,
+    bb_token_claims_t *claims)
 {
     size_t             len, dots;
     jwt_t             *jwt;
@@ -199,6 +229,10 @@ bb_token_verify(const unsigned char *key, size_t keylen, const char *token,
     }
 
     status = bb_token_claims(jwt, now, claims);
+    if (status == BB_TOKEN_OK) {
+        status = bb_token_kind(jwt, kind);
+    }
+
     jwt_free(jwt);
 
     return status;
@@ -210,7 +244,8 @@ bb_token_status_text(bb_token_status_e status)
 {
     static const char  *text[] = {
         "valid", "malformed", "bad signature", "not HS256",
-        "missing or malformed claims", "expired", "not yet valid"
+        "missing or malformed claims", "expired", "not yet valid",
+        "the wrong kind of token"
     };
 
     return text[status];

@@ -1,5 +1,9 @@
 /*
- * Access tokens: HS256 JSON Web Tokens through libjwt.
+ * Tokens: HS256 JSON Web Tokens through libjwt, of two kinds.  An access
+ * token (minutes) authorises API calls in a Bearer header; a session token
+ * (hours) lives only in the web app's HttpOnly cookie and can do nothing
+ * but fetch a fresh access token.  The "typ" claim tells them apart, so
+ * neither can stand in for the other.
  *
  * libjwt 1.10 verifies the signature with any HMAC algorithm the header
  * names and checks no claim at all, so everything that makes a token valid
@@ -19,6 +23,11 @@
 #define BB_TOKEN_MAX      1024
 #define BB_TOKEN_JTI_LEN  32     /* 128 random bits in hex */
 
+typedef enum {
+    BB_TOKEN_ACCESS = 0,        /* "typ":"access"; also a token with no typ */
+    BB_TOKEN_SESSION            /* "typ":"session" */
+} bb_token_kind_e;
+
 typedef struct {
     long long  sub;                        /* user id */
     char       jti[BB_TOKEN_JTI_LEN + 1];
@@ -33,19 +42,23 @@ typedef enum {
     BB_TOKEN_BAD_ALG,           /* signed, but not with HS256 */
     BB_TOKEN_BAD_CLAIMS,        /* sub, jti, iat or exp missing or wrong */
     BB_TOKEN_EXPIRED,
-    BB_TOKEN_NOT_YET_VALID      /* nbf or iat in the future */
+    BB_TOKEN_NOT_YET_VALID,     /* nbf or iat in the future */
+    BB_TOKEN_WRONG_KIND         /* valid, but not the kind asked for */
 } bb_token_status_e;
 
 /*
- * Mints a token for user_id valid for ttl seconds from now, with a fresh
- * jti, into out (NUL-terminated).  Fills claims.  Returns 0 or -1.
+ * Mints a token of the kind for user_id valid for ttl seconds from now,
+ * with a fresh jti, into out (NUL-terminated).  Fills claims.  Returns 0
+ * or -1.
  */
-int bb_token_mint(const unsigned char *key, size_t keylen, long long user_id,
-    time_t now, int ttl, char *out, size_t size, bb_token_claims_t *claims);
+int bb_token_mint(const unsigned char *key, size_t keylen,
+    bb_token_kind_e kind, long long user_id, time_t now, int ttl, char *out,
+    size_t size, bb_token_claims_t *claims);
 
-/* Checks token at time now; fills claims when BB_TOKEN_OK. */
+/* Checks token as one of kind at time now; fills claims when BB_TOKEN_OK. */
 bb_token_status_e bb_token_verify(const unsigned char *key, size_t keylen,
-    const char *token, time_t now, bb_token_claims_t *claims);
+    bb_token_kind_e kind, const char *token, time_t now,
+    bb_token_claims_t *claims);
 
 /* A short lowercase reason for the log: "expired", "bad signature", ... */
 const char *bb_token_status_text(bb_token_status_e status);

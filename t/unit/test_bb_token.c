@@ -99,7 +99,7 @@ test_mint_verify(void)
 
     memset(&minted, 0, sizeof(minted));
 
-    if (!is_int(bb_token_mint(key, KEYLEN, 42, NOW, TTL, a, sizeof(a),
+    if (!is_int(bb_token_mint(key, KEYLEN, BB_TOKEN_ACCESS, 42, NOW, TTL, a, sizeof(a),
                               &minted), 0, "mint"))
     {
         return;
@@ -112,41 +112,41 @@ test_mint_verify(void)
     is_int(minted.exp, NOW + TTL, "  claims exp");
 
     memset(&got, 0, sizeof(got));
-    is_int(bb_token_verify(key, KEYLEN, a, NOW, &got), BB_TOKEN_OK,
+    is_int(bb_token_verify(key, KEYLEN, BB_TOKEN_ACCESS, a, NOW, &got), BB_TOKEN_OK,
            "verify at once");
     is_int(got.sub, 42, "  sub");
     is_str(got.jti, minted.jti, "  jti");
     is_int(got.iat, NOW, "  iat");
     is_int(got.exp, NOW + TTL, "  exp");
 
-    is_int(bb_token_verify(key, KEYLEN, a, NOW + TTL - 1, &got), BB_TOKEN_OK,
+    is_int(bb_token_verify(key, KEYLEN, BB_TOKEN_ACCESS, a, NOW + TTL - 1, &got), BB_TOKEN_OK,
            "verify one second before exp");
-    is_int(bb_token_verify(key, KEYLEN, a, NOW + TTL, &got),
+    is_int(bb_token_verify(key, KEYLEN, BB_TOKEN_ACCESS, a, NOW + TTL, &got),
            BB_TOKEN_EXPIRED, "verify at exp: expired");
-    is_int(bb_token_verify(key, KEYLEN, a, NOW + TTL + 3600, &got),
+    is_int(bb_token_verify(key, KEYLEN, BB_TOKEN_ACCESS, a, NOW + TTL + 3600, &got),
            BB_TOKEN_EXPIRED, "verify an hour past exp");
-    is_int(bb_token_verify(key, KEYLEN, a, NOW - LEEWAY, &got), BB_TOKEN_OK,
+    is_int(bb_token_verify(key, KEYLEN, BB_TOKEN_ACCESS, a, NOW - LEEWAY, &got), BB_TOKEN_OK,
            "verify on a clock behind by the leeway");
-    is_int(bb_token_verify(key, KEYLEN, a, NOW - LEEWAY - 1, &got),
+    is_int(bb_token_verify(key, KEYLEN, BB_TOKEN_ACCESS, a, NOW - LEEWAY - 1, &got),
            BB_TOKEN_NOT_YET_VALID, "verify on a clock behind by more");
-    is_int(bb_token_verify(other_key, KEYLEN, a, NOW, &got),
+    is_int(bb_token_verify(other_key, KEYLEN, BB_TOKEN_ACCESS, a, NOW, &got),
            BB_TOKEN_BAD_SIGNATURE, "verify with another key");
-    is_int(bb_token_verify(key, KEYLEN - 1, a, NOW, &got),
+    is_int(bb_token_verify(key, KEYLEN - 1, BB_TOKEN_ACCESS, a, NOW, &got),
            BB_TOKEN_BAD_SIGNATURE, "verify with a shorter key");
 
-    is_int(bb_token_mint(key, KEYLEN, 42, NOW, TTL, b, sizeof(b), &other), 0,
+    is_int(bb_token_mint(key, KEYLEN, BB_TOKEN_ACCESS, 42, NOW, TTL, b, sizeof(b), &other), 0,
            "mint again");
     ok(strcmp(minted.jti, other.jti) != 0, "  another jti");
     ok(strcmp(a, b) != 0, "  another token");
 
-    is_int(bb_token_mint(key, KEYLEN, 9007199254740993LL, NOW, TTL, b,
+    is_int(bb_token_mint(key, KEYLEN, BB_TOKEN_ACCESS, 9007199254740993LL, NOW, TTL, b,
                          sizeof(b), &minted), 0, "mint a large user id");
-    is_int(bb_token_verify(key, KEYLEN, b, NOW, &got), BB_TOKEN_OK,
+    is_int(bb_token_verify(key, KEYLEN, BB_TOKEN_ACCESS, b, NOW, &got), BB_TOKEN_OK,
            "  verifies");
     is_int(got.sub, 9007199254740993LL, "  and keeps every digit");
 
     memset(small, '#', sizeof(small));
-    is_int(bb_token_mint(key, KEYLEN, 42, NOW, TTL, small,
+    is_int(bb_token_mint(key, KEYLEN, BB_TOKEN_ACCESS, 42, NOW, TTL, small,
                          sizeof(small) - 1, &minted), -1,
            "mint into a buffer too small");
     ok(small[sizeof(small) - 1] == '#', "  writes nothing past its size");
@@ -322,6 +322,23 @@ test_foreign(void)
           BB_TOKEN_BAD_CLAIMS },
         { "nbf 0", JWT_ALG_HS256, 0,
           "{" SUB "," JTI "," IAT "," EXP ",\"nbf\":0}", BB_TOKEN_OK },
+
+        /* typ: absent or "access" for an access token, a string always. */
+        { "typ access", JWT_ALG_HS256, 0,
+          "{" SUB "," JTI "," IAT "," EXP ",\"typ\":\"access\"}",
+          BB_TOKEN_OK },
+        { "typ session as access", JWT_ALG_HS256, 0,
+          "{" SUB "," JTI "," IAT "," EXP ",\"typ\":\"session\"}",
+          BB_TOKEN_WRONG_KIND },
+        { "typ Access", JWT_ALG_HS256, 0,
+          "{" SUB "," JTI "," IAT "," EXP ",\"typ\":\"Access\"}",
+          BB_TOKEN_WRONG_KIND },
+        { "typ a JSON number", JWT_ALG_HS256, 0,
+          "{" SUB "," JTI "," IAT "," EXP ",\"typ\":1}",
+          BB_TOKEN_BAD_CLAIMS },
+        { "typ null", JWT_ALG_HS256, 0,
+          "{" SUB "," JTI "," IAT "," EXP ",\"typ\":null}",
+          BB_TOKEN_BAD_CLAIMS },
     };
 
     size_t             i;
@@ -338,7 +355,7 @@ test_foreign(void)
 
         memset(&got, 0, sizeof(got));
 
-        if (!is_int(bb_token_verify(key, KEYLEN, token, NOW, &got),
+        if (!is_int(bb_token_verify(key, KEYLEN, BB_TOKEN_ACCESS, token, NOW, &got),
                     cases[i].want, cases[i].name))
         {
             diag("token: %s", token);
@@ -371,12 +388,12 @@ test_alg_none_signed(void)
     }
 
     strcat(token, sig);
-    is_int(bb_token_verify(key, KEYLEN, token, NOW, &got),
+    is_int(bb_token_verify(key, KEYLEN, BB_TOKEN_ACCESS, token, NOW, &got),
            BB_TOKEN_BAD_SIGNATURE, "alg none with a signature");
 
     /* And an HS256 token stripped of its signature. */
     hs[sig - hs] = '\0';
-    is_int(bb_token_verify(key, KEYLEN, hs, NOW, &got),
+    is_int(bb_token_verify(key, KEYLEN, BB_TOKEN_ACCESS, hs, NOW, &got),
            BB_TOKEN_BAD_SIGNATURE, "HS256 without a signature");
 }
 
@@ -411,7 +428,7 @@ test_malformed(void)
     bb_token_claims_t  got;
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        is_int(bb_token_verify(key, KEYLEN, cases[i].token, NOW, &got),
+        is_int(bb_token_verify(key, KEYLEN, BB_TOKEN_ACCESS, cases[i].token, NOW, &got),
                cases[i].want, cases[i].name);
     }
 }
@@ -432,12 +449,12 @@ test_length(void)
     token[10] = '.';
     token[20] = '.';
     token[BB_TOKEN_MAX] = '\0';
-    is_int(bb_token_verify(key, KEYLEN, token, NOW, &got),
+    is_int(bb_token_verify(key, KEYLEN, BB_TOKEN_ACCESS, token, NOW, &got),
            BB_TOKEN_BAD_SIGNATURE, "BB_TOKEN_MAX bytes reach libjwt");
 
     token[BB_TOKEN_MAX] = 'a';
     token[BB_TOKEN_MAX + 1] = '\0';
-    is_int(bb_token_verify(key, KEYLEN, token, NOW, &got),
+    is_int(bb_token_verify(key, KEYLEN, BB_TOKEN_ACCESS, token, NOW, &got),
            BB_TOKEN_MALFORMED, "BB_TOKEN_MAX + 1 bytes: malformed");
 
     /* A well-signed token over the limit is refused all the same. */
@@ -454,7 +471,7 @@ test_length(void)
                           4 * BB_TOKEN_MAX) == 0, "make a long token"))
         {
             ok(strlen(big) > BB_TOKEN_MAX, "  of %zu bytes", strlen(big));
-            is_int(bb_token_verify(key, KEYLEN, big, NOW, &got),
+            is_int(bb_token_verify(key, KEYLEN, BB_TOKEN_ACCESS, big, NOW, &got),
                    BB_TOKEN_MALFORMED, "  is malformed");
         }
     }
@@ -472,7 +489,7 @@ test_tampered(void)
     char               *dot1, *dot2;
     bb_token_claims_t  minted, got;
 
-    if (!is_int(bb_token_mint(key, KEYLEN, 42, NOW, TTL, token,
+    if (!is_int(bb_token_mint(key, KEYLEN, BB_TOKEN_ACCESS, 42, NOW, TTL, token,
                               sizeof(token), &minted), 0, "mint"))
     {
         return;
@@ -494,7 +511,7 @@ test_tampered(void)
         strcpy(copy, token);
         copy[i] = (copy[i] == 'A') ? 'B' : 'A';
 
-        if (bb_token_verify(key, KEYLEN, copy, NOW, &got)
+        if (bb_token_verify(key, KEYLEN, BB_TOKEN_ACCESS, copy, NOW, &got)
             == BB_TOKEN_BAD_SIGNATURE)
         {
             n++;
@@ -510,13 +527,53 @@ test_tampered(void)
     /* The same for the header and the signature. */
     strcpy(copy, token);
     copy[1] = (copy[1] == 'A') ? 'B' : 'A';
-    is_int(bb_token_verify(key, KEYLEN, copy, NOW, &got),
+    is_int(bb_token_verify(key, KEYLEN, BB_TOKEN_ACCESS, copy, NOW, &got),
            BB_TOKEN_BAD_SIGNATURE, "header changed");
 
     strcpy(copy, token);
     copy[end + 1] = (copy[end + 1] == 'A') ? 'B' : 'A';
-    is_int(bb_token_verify(key, KEYLEN, copy, NOW, &got),
+    is_int(bb_token_verify(key, KEYLEN, BB_TOKEN_ACCESS, copy, NOW, &got),
            BB_TOKEN_BAD_SIGNATURE, "signature changed");
+}
+
+
+/*
+ * A session token (the web app's cookie) and an access token are never
+ * taken for one another, and a token from before kinds (no typ) is an
+ * access token only.
+ */
+static void
+test_kinds(void)
+{
+    char               access[BB_TOKEN_MAX + 1], session[BB_TOKEN_MAX + 1];
+    char               legacy[BB_TOKEN_MAX + 1];
+    bb_token_claims_t  a, s, got;
+
+    if (!is_int(bb_token_mint(key, KEYLEN, BB_TOKEN_ACCESS, 7, NOW, TTL,
+                              access, sizeof(access), &a), 0,
+                "mint an access token")
+        || !is_int(bb_token_mint(key, KEYLEN, BB_TOKEN_SESSION, 7, NOW,
+                                 43200, session, sizeof(session), &s), 0,
+                   "mint a session token")
+        || !is_int(make_token(JWT_ALG_HS256, key, KEYLEN, GOOD, legacy,
+                              sizeof(legacy)), 0, "make a token with no typ"))
+    {
+        return;
+    }
+
+    is_int(bb_token_verify(key, KEYLEN, BB_TOKEN_SESSION, session, NOW, &got),
+           BB_TOKEN_OK, "a session token is a session token");
+    ok(got.sub == 7 && got.exp == NOW + 43200
+       && strcmp(got.jti, s.jti) == 0, "  with its claims");
+    is_int(bb_token_verify(key, KEYLEN, BB_TOKEN_ACCESS, session, NOW, &got),
+           BB_TOKEN_WRONG_KIND, "a session token is no access token");
+    is_int(bb_token_verify(key, KEYLEN, BB_TOKEN_SESSION, access, NOW, &got),
+           BB_TOKEN_WRONG_KIND, "an access token is no session token");
+    is_int(bb_token_verify(key, KEYLEN, BB_TOKEN_SESSION, legacy, NOW, &got),
+           BB_TOKEN_WRONG_KIND, "a token with no typ is no session token");
+    is_int(bb_token_verify(key, KEYLEN, BB_TOKEN_SESSION, session,
+                           NOW + 43200, &got),
+           BB_TOKEN_EXPIRED, "a session token expires too");
 }
 
 
@@ -534,6 +591,7 @@ test_status_text(void)
         { BB_TOKEN_BAD_CLAIMS, "missing or malformed claims" },
         { BB_TOKEN_EXPIRED, "expired" },
         { BB_TOKEN_NOT_YET_VALID, "not yet valid" },
+        { BB_TOKEN_WRONG_KIND, "the wrong kind of token" },
     };
 
     size_t  i;
@@ -556,6 +614,7 @@ main(void)
     test_malformed();
     test_length();
     test_tampered();
+    test_kinds();
     test_status_text();
 
     return done_testing();
