@@ -90,6 +90,8 @@ static ngx_http_blackbox_route_t  ngx_http_blackbox_routes[] = {
 
     { "/ingest/v1/devices/*/heartbeat", NGX_HTTP_POST, D, 0,
       ngx_http_blackbox_device_heartbeat },
+    { "/ingest/v1/devices/*/events", NGX_HTTP_POST, D, 1,
+      ngx_http_blackbox_device_event },
     { "/ingest/v1/devices/*/clips/*", NGX_HTTP_PUT, D, 2,
       ngx_http_blackbox_device_backfill },
     { "/ingest/v1/devices/*/coverage", NGX_HTTP_GET, D, 0,

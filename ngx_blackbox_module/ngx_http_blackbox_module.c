@@ -116,6 +116,13 @@ static ngx_command_t  ngx_http_blackbox_commands[] = {
       offsetof(ngx_http_blackbox_main_conf_t, srt_address),
       NULL },
 
+    { ngx_string("blackbox_retention"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_blackbox_main_conf_t, retention),
+      NULL },
+
     { ngx_string("blackbox_playback_ttl"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_sec_slot,
@@ -380,6 +387,7 @@ ngx_http_blackbox_create_main_conf(ngx_conf_t *cf)
     bmcf->token_ttl = NGX_CONF_UNSET;
     bmcf->session_ttl = NGX_CONF_UNSET;
     bmcf->playback_ttl = NGX_CONF_UNSET;
+    bmcf->retention = NGX_CONF_UNSET;
     bmcf->index_cache_size = NGX_CONF_UNSET_SIZE;
     bmcf->online_window = NGX_CONF_UNSET;
     bmcf->auth_rate = NGX_CONF_UNSET_UINT;
@@ -398,6 +406,7 @@ ngx_http_blackbox_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_value(bmcf->token_ttl, 900);
     ngx_conf_init_value(bmcf->session_ttl, 12 * 3600);
     ngx_conf_init_value(bmcf->playback_ttl, 1800);
+    ngx_conf_init_value(bmcf->retention, 30 * 86400);
     ngx_conf_init_size_value(bmcf->index_cache_size, 64 * 1024 * 1024);
     ngx_conf_init_value(bmcf->online_window, 90);
     ngx_conf_init_uint_value(bmcf->auth_rate, 10);

@@ -52,6 +52,7 @@ typedef struct {
     ngx_msec_t           timeout;        /* bound on each DB/Redis call */
     time_t               node_timeout;   /* a daemon silent longer is down */
     time_t               playback_ttl;   /* life of a playback URL */
+    time_t               retention;      /* how long clips are kept */
     ngx_str_t            srt_address;    /* host:port dashcams call */
     size_t               index_cache_size;
     ngx_shm_zone_t      *index_cache;    /* parsed clip indexes */
@@ -122,6 +123,8 @@ ngx_int_t ngx_http_blackbox_login(ngx_http_request_t *r, json_t *body);
 ngx_int_t ngx_http_blackbox_login_verify(ngx_http_request_t *r,
     json_t *body);
 ngx_int_t ngx_http_blackbox_refresh(ngx_http_request_t *r, json_t *body);
+ngx_int_t ngx_http_blackbox_device_event(ngx_http_request_t *r,
+    json_t *body);
 ngx_int_t ngx_http_blackbox_logout(ngx_http_request_t *r, json_t *body);
 ngx_int_t ngx_http_blackbox_me(ngx_http_request_t *r, json_t *body);
 ngx_int_t ngx_http_blackbox_me_password(ngx_http_request_t *r,

@@ -19,7 +19,7 @@
     "c.clip_id, c.device_id,"                                                \
     " (extract(epoch FROM c.recorded_at) * 1000)::bigint,"                   \
     " c.duration_ms, c.size_bytes, c.video_codec, c.width, c.height,"        \
-    " coalesce(c.audio_codec, '')"
+    " coalesce(c.audio_codec, ''), c.event"
 
 /*
  * The day $3 of device $2's zone, as instants.  Sub-selects, not the
@@ -108,6 +108,8 @@ bb_library_clip_json(bb_json_t *j, PGresult *res, int row)
         bb_json_str(j, PQgetvalue(res, row, 8));
     }
 
+    bb_json_key(j, "event", 0);
+    bb_json_raw(j, PQgetvalue(res, row, 9)[0] == 't' ? "true" : "false");
     bb_json_raw(j, "}");
 }
 
@@ -124,6 +126,8 @@ bb_library_folder_json(bb_json_t *j, PGresult *res, int row)
     bb_json_raw(j, PQgetvalue(res, row, 2));
     bb_json_key(j, "duration_s", 0);
     bb_library_seconds(j, strtoll(PQgetvalue(res, row, 3), NULL, 10));
+    bb_json_key(j, "event_count", 0);
+    bb_json_raw(j, PQgetvalue(res, row, 4));
     bb_json_raw(j, "}");
 }
 
@@ -295,7 +299,8 @@ bb_library_folders(bb_call_t *call, long long user_id, const char *device_id,
     return bb_library_query(call, user_id, device_id,
         "SELECT to_char(s.slot AT TIME ZONE d.time_zone, 'YYYY-MM-DD')"
         "       AS day,"
-        "       sum(s.clip_count), sum(s.bytes), sum(s.duration_ms)"
+        "       sum(s.clip_count), sum(s.bytes), sum(s.duration_ms),"
+        "       sum(s.event_count)"
         " FROM clip_slots s JOIN devices d ON d.device_id = s.device_id"
         " WHERE d.user_id = $1 AND d.device_id = $2"
         " GROUP BY day ORDER BY day DESC",
