@@ -12,7 +12,8 @@
 #include "bb_pg.h"
 #include "bb_redis.h"
 
-#define BB_DAEMON_TIMEOUT_MS  2000
+#define BB_DAEMON_TIMEOUT_MS        2000
+#define BB_DAEMON_OFFLINE_ALERT_MS  (10 * 3600 * 1000)
 
 
 volatile sig_atomic_t  bb_daemon_stopping;
@@ -31,6 +32,7 @@ static const char  *bb_daemon_directives[] = {
     "blackbox_srt_max_bitrate",
     "blackbox_smtp_url",
     "blackbox_mail_from",
+    "blackbox_offline_alert",
     NULL
 };
 
@@ -133,6 +135,14 @@ bb_daemon_init(bb_daemon_t *d, const char *kind, int argc, char **argv)
 
     if (bb_conf_get_ms(&d->conf, "blackbox_timeout", BB_DAEMON_TIMEOUT_MS,
                        &d->timeout_ms, err, sizeof(err)) != 0)
+    {
+        bb_log("emerg", "%s: %s in \"%s\"", kind, err, d->config_path);
+        return -1;
+    }
+
+    if (bb_conf_get_ms(&d->conf, "blackbox_offline_alert",
+                       BB_DAEMON_OFFLINE_ALERT_MS, &d->offline_alert_ms,
+                       err, sizeof(err)) != 0)
     {
         bb_log("emerg", "%s: %s in \"%s\"", kind, err, d->config_path);
         return -1;

@@ -6,8 +6,9 @@
  * the outbox, retention.  Any number of them can run against one PostgreSQL
  * and one Redis.
  *
- * Each turn of its loop it beats (health checks), sends the outbox's due
- * mail, and indexes clips from the clip queue, waiting on the queue for up
+ * Each turn of its loop it beats (health checks), puts due notices to
+ * owners (silent and returning dashcams, impacts) into the outbox, sends
+ * the outbox's due mail, and indexes clips from the clip queue, waiting on the queue for up
  * to a second when there is nothing to do.
  */
 
@@ -17,6 +18,7 @@
 
 #include "bb_daemon.h"
 #include "bb_indexer.h"
+#include "bb_notify.h"
 #include "bb_outbox.h"
 
 #define BB_WORKER_WAIT_MS  1000
@@ -49,6 +51,7 @@ main(int argc, char **argv)
 
     while (!bb_daemon_stopping) {
         bb_daemon_tick(&d);
+        bb_notify_run(&d);
         bb_outbox_send_due(&d);
 
         if (!ready) {

@@ -363,12 +363,18 @@ ngx_http_blackbox_session_cookie(ngx_http_request_t *r)
 }
 
 
-/* Sets the session cookie to token for max_age seconds; "" ends it. */
+/*
+ * Sets the session cookie to token for max_age seconds; "" ends it.  A
+ * second cookie, bb_signed_in=1 for the same time, tells the page's script
+ * (which cannot read the HttpOnly one) that a session may be there to
+ * refresh, so that a signed-out page does not ask and get a 401 each load.
+ * It holds nothing secret.
+ */
 static ngx_int_t
 ngx_http_blackbox_session_set(ngx_http_request_t *r, const char *token,
     time_t max_age)
 {
-    u_char      *cookie;
+    u_char      *cookie, *marker;
     size_t       len;
     const char  *secure;
 
@@ -385,15 +391,26 @@ ngx_http_blackbox_session_set(ngx_http_request_t *r, const char *token,
           + NGX_TIME_T_LEN;
 
     cookie = ngx_pnalloc(r->pool, len);
-    if (cookie == NULL) {
+    marker = ngx_pnalloc(r->pool, sizeof("bb_signed_in=1; Path=/; Max-Age=; "
+                                         "SameSite=Strict; Secure")
+                                  + NGX_TIME_T_LEN);
+    if (cookie == NULL || marker == NULL) {
         return NGX_ERROR;
     }
 
     ngx_sprintf(cookie, "%V=%s; Path=/api/v1/auth; Max-Age=%T; HttpOnly; "
                 "SameSite=Strict%s%Z", &ngx_http_blackbox_session_name,
                 token, max_age, secure);
+    ngx_sprintf(marker, "bb_signed_in=%s; Path=/; Max-Age=%T; "
+                "SameSite=Strict%s%Z", token[0] ? "1" : "", max_age, secure);
 
-    return ngx_http_blackbox_add_header(r, "Set-Cookie", (char *) cookie);
+    if (ngx_http_blackbox_add_header(r, "Set-Cookie", (char *) cookie)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_blackbox_add_header(r, "Set-Cookie", (char *) marker);
 }
 
 

@@ -17,6 +17,8 @@ packages=(
     postgresql redis-server python3-aiosmtpd
     # test and bench
     perl ffmpeg srt-tools curl wrk chromium
+    # Korean text in the browser tests' screenshots
+    fonts-nanum
 )
 
 missing=()

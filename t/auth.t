@@ -180,6 +180,15 @@ sub login_answer {
                   code => $s->code_for($email, $nth) });
 }
 
+# The Set-Cookie header named $name of answer $r (HTTP::Tiny gives an
+# array when there are several).
+sub set_cookie {
+    my ($r, $name) = @_;
+    my $h = $r->{headers}{'set-cookie'} // [];
+    my ($c) = grep { /^\Q$name\E=/ } ref $h ? @$h : ($h);
+    return $c // '';
+}
+
 sub refresh {
     my ($cookie) = @_;
     return call('POST', '/api/v1/auth/refresh', undef, undef,
@@ -190,11 +199,14 @@ subtest 'the web session: an HttpOnly cookie that can only refresh' => sub {
     my $email = signup_verified('dora');
     my $r = login_answer('dora', $email, 2);
     is $r->{status}, 200, 'logged in';
-    my $set = $r->{headers}{'set-cookie'} // '';
+    my $set = set_cookie($r, 'bb_session');
     like $set, qr{^bb_session=[\w.-]+; Path=/api/v1/auth; Max-Age=43200; (?x)
                   HttpOnly;\ SameSite=Strict$},
         'login sets an HttpOnly, SameSite=Strict cookie for /api/v1/auth, '
         . 'for 12 h';
+    is set_cookie($r, 'bb_signed_in'),
+        'bb_signed_in=1; Path=/; Max-Age=43200; SameSite=Strict',
+        'and a marker the page can read, holding nothing';
     my ($session) = $set =~ /^bb_session=([^;]+)/;
     my $access = $r->{json}{access_token};
 
@@ -212,8 +224,10 @@ subtest 'the web session: an HttpOnly cookie that can only refresh' => sub {
     $r = refresh("bb_session=$access");
     is $r->{status}, 401, 'an access token is no session';
     is $r->{json}{error}, 'session_expired', '  session_expired';
-    like $r->{headers}{'set-cookie'}, qr/^bb_session=; .*Max-Age=0/,
+    like set_cookie($r, 'bb_session'), qr/^bb_session=; .*Max-Age=0/,
         '  and the bad cookie is cleared';
+    like set_cookie($r, 'bb_signed_in'), qr/^bb_signed_in=; .*Max-Age=0/,
+        '  with its marker';
     $r = refresh();
     is $r->{status}, 401, 'no cookie: 401';
     is $r->{json}{error}, 'session_expired', '  session_expired';
@@ -225,15 +239,17 @@ subtest 'the web session: an HttpOnly cookie that can only refresh' => sub {
     $r = call('POST', '/api/v1/auth/logout', undef, $fresh,
               Cookie => "bb_session=$session");
     is $r->{status}, 204, 'logout';
-    like $r->{headers}{'set-cookie'}, qr/^bb_session=; .*Max-Age=0/,
+    like set_cookie($r, 'bb_session'), qr/^bb_session=; .*Max-Age=0/,
         '  clears the cookie';
+    like set_cookie($r, 'bb_signed_in'), qr/^bb_signed_in=; .*Max-Age=0/,
+        '  and its marker';
     is refresh("bb_session=$session")->{status}, 401,
         '  and the session is over, for whoever kept the cookie';
     is call('GET', '/api/v1/me', undef, $access)->{status}, 200,
         'another access token of the login lives its short life';
 
     $r = login_answer('dora', $email, 3);
-    ($session) = ($r->{headers}{'set-cookie'} // '') =~ /^bb_session=([^;]+)/;
+    ($session) = set_cookie($r, 'bb_session') =~ /^bb_session=([^;]+)/;
     is refresh("bb_session=$session")->{status}, 200, 'a new login, a new session';
     sleep 1;    # sessions are refused up to the second of the change
     is call('PUT', '/api/v1/me/password',

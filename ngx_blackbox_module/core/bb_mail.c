@@ -141,6 +141,99 @@ bb_mail_render(bb_mail_kind_e kind, const char *lang,
 }
 
 
+/* [language][bb_mail_notice_e]: subject (nickname), then body (username,
+ * nickname, when). */
+static const bb_mail_template_t  bb_mail_notices[2][3] = {
+    {
+        {
+            "Your dashcam \"%s\" has gone silent",
+
+            "Hello %s,\n"
+            "\n"
+            "Your dashcam \"%s\" has not been heard from since %s.\n"
+            "\n"
+            "It may be switched off, out of network coverage or broken.\n"
+            "We will tell you when it is back.\n"
+        },
+        {
+            "Your dashcam \"%s\" is back online",
+
+            "Hello %s,\n"
+            "\n"
+            "Your dashcam \"%s\" is back online: it was heard from again\n"
+            "at %s.\n"
+        },
+        {
+            "Your dashcam \"%s\" recorded an impact",
+
+            "Hello %s,\n"
+            "\n"
+            "Your dashcam \"%s\" reported an impact at %s.\n"
+            "\n"
+            "The clips around it are marked as events: open that day in\n"
+            "blackbox to watch them.  Further impacts within 5 minutes are\n"
+            "marked too, without another mail.\n"
+        }
+    },
+    {
+        {
+            "블랙박스 \"%s\" 연결 끊김",
+
+            "안녕하세요, %s님.\n"
+            "\n"
+            "블랙박스 \"%s\"에서 %s 이후로 신호가 없습니다.\n"
+            "\n"
+            "전원이 꺼졌거나, 통신이 닿지 않거나, 고장 났을 수 있습니다.\n"
+            "다시 연결되면 알려 드리겠습니다.\n"
+        },
+        {
+            "블랙박스 \"%s\" 다시 연결됨",
+
+            "안녕하세요, %s님.\n"
+            "\n"
+            "블랙박스 \"%s\"의 연결이 %s에 다시 확인되었습니다.\n"
+        },
+        {
+            "블랙박스 \"%s\" 충격 감지",
+
+            "안녕하세요, %s님.\n"
+            "\n"
+            "블랙박스 \"%s\"에서 %s에 충격이 감지되었습니다.\n"
+            "\n"
+            "충격 전후의 영상은 이벤트로 표시되었습니다. blackbox에서\n"
+            "그날의 영상을 열어 확인해 보세요. 5분 안에 이어지는 충격도\n"
+            "표시되며, 메일은 다시 보내지 않습니다.\n"
+        }
+    }
+};
+
+
+int
+bb_mail_render_notice(bb_mail_notice_e kind, const char *lang,
+    const char *username, const char *nickname, const char *when,
+    char *subject, size_t subject_size, char *body, size_t body_size)
+{
+    int                        n, ko;
+    const bb_mail_template_t  *t;
+
+    ko = (lang != NULL && strcmp(lang, "ko") == 0);
+    t = &bb_mail_notices[ko][kind];
+
+    /* The templates are constant strings: the formats are ours. */
+    n = snprintf(subject, subject_size, t->subject, nickname);
+    if (n < 0 || (size_t) n >= subject_size) {
+        return -1;
+    }
+
+    n = snprintf(body, body_size, t->body, username, nickname, when);
+    if (n < 0 || (size_t) n >= body_size) {
+        return -1;
+    }
+
+    return 0;
+}
+
+
 /* --- formatting ---------------------------------------------------------- */
 
 typedef struct {

@@ -34,6 +34,24 @@ int bb_mail_render(bb_mail_kind_e kind, const char *lang,
     const char *username, const char *code, int valid_minutes,
     char *subject, size_t subject_size, char *body, size_t body_size);
 
+/* What the worker tells an owner about one of their dashcams. */
+typedef enum {
+    BB_MAIL_DEVICE_SILENT,  /* not heard from for the alert window */
+    BB_MAIL_DEVICE_BACK,    /* heard from again after that */
+    BB_MAIL_DEVICE_IMPACT   /* reported an impact */
+} bb_mail_notice_e;
+
+/*
+ * Renders a notice about the dashcam called nickname to username in lang
+ * ("en" or "ko", as bb_mail_render): when is the moment it is about (last
+ * heard from, back, the impact), already written in the device's zone.
+ * The subject names the dashcam, so that a mail list shows which one.
+ * Returns 0, or -1 when subject or body is too small.
+ */
+int bb_mail_render_notice(bb_mail_notice_e kind, const char *lang,
+    const char *username, const char *nickname, const char *when,
+    char *subject, size_t subject_size, char *body, size_t body_size);
+
 /*
  * Formats a complete message, with CRLF line ends, into out:
  *

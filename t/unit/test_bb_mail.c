@@ -463,6 +463,58 @@ test_render_fallback(void)
 
 
 /*
+ * The notices about a dashcam: each names the dashcam in its subject and
+ * says who, which and when in its body, in either language; a buffer one
+ * byte short fails.
+ */
+static void
+test_render_notice(void)
+{
+    static const struct {
+        bb_mail_notice_e   kind;
+        const char        *lang;
+        const char        *subject;
+        const char        *says;
+    } cases[] = {
+        { BB_MAIL_DEVICE_SILENT, "en",
+          "Your dashcam \"Front 앞\" has gone silent", "since" },
+        { BB_MAIL_DEVICE_BACK, "en",
+          "Your dashcam \"Front 앞\" is back online", "heard from again" },
+        { BB_MAIL_DEVICE_IMPACT, "en",
+          "Your dashcam \"Front 앞\" recorded an impact", "an impact at" },
+        { BB_MAIL_DEVICE_SILENT, "ko", "블랙박스 \"Front 앞\" 연결 끊김",
+          "이후로 신호가 없습니다" },
+        { BB_MAIL_DEVICE_BACK, "ko", "블랙박스 \"Front 앞\" 다시 연결됨",
+          "다시 확인되었습니다" },
+        { BB_MAIL_DEVICE_IMPACT, "ko", "블랙박스 \"Front 앞\" 충격 감지",
+          "충격이 감지되었습니다" },
+    };
+
+    int     rc;
+    char    s[256], b[2048];
+    size_t  i, need;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        rc = bb_mail_render_notice(cases[i].kind, cases[i].lang, "carol",
+                                   "Front 앞", "2026-11-25 13:03:17 (Asia/Seoul)",
+                                   s, sizeof(s), b, sizeof(b));
+        ok(rc == 0, "notice %zu (%s) renders", i, cases[i].lang);
+        is_str(s, cases[i].subject, "  its subject names the dashcam");
+        ok(strstr(b, "carol") != NULL && strstr(b, "\"Front 앞\"") != NULL
+           && strstr(b, "2026-11-25 13:03:17 (Asia/Seoul)") != NULL
+           && strstr(b, cases[i].says) != NULL,
+           "  its body greets the owner, names the dashcam and the time");
+
+        need = strlen(b) + 1;
+        ok(bb_mail_render_notice(cases[i].kind, cases[i].lang, "carol",
+                                 "Front 앞", "2026-11-25 13:03:17 (Asia/Seoul)",
+                                 s, sizeof(s), b, need - 1) == -1,
+           "  a body buffer one byte short fails");
+    }
+}
+
+
+/*
  * Every size below the need fails, without writing past the size; the
  * exact need succeeds.
  */
@@ -925,6 +977,7 @@ main(void)
     test_render();
     test_render_minutes();
     test_render_fallback();
+    test_render_notice();
     test_render_small();
     test_format_exact();
     test_format_date();

@@ -69,6 +69,7 @@ sub env {
         BB_NODE_TIMEOUT => $self->{node_timeout},
         BB_AUTH_RATE    => $self->{auth_rate},
         BB_ONLINE_WINDOW => $self->{online_window},
+        BB_OFFLINE_ALERT => $self->{offline_alert},
         build_dir() =~ m{/asan/?$} ? (BB_ASAN => 1) : (),
     );
     return %env;
@@ -88,6 +89,7 @@ sub new {
         node_timeout => '10s',
         auth_rate    => 1000,
         online_window => '90s',
+        offline_alert => '10h',
         %opt,
         running      => 0,
     }, $class;
@@ -165,6 +167,8 @@ sub mails {
             if ($h{'content-transfer-encoding'} || '') =~ /base64/i;
         utf8::decode($body);
         my $subject = $h{subject} // '';
+        # RFC 2047: blanks between encoded words are not part of the text.
+        $subject =~ s/\?=\s+(?==\?UTF-8\?B\?)/?=/gi;
         $subject =~ s/=\?UTF-8\?B\?([^?]*)\?=/MIME::Base64::decode_base64($1)/gie;
         utf8::decode($subject);
         push @mails, { subject => $subject, body => $body, headers => \%h };
@@ -263,6 +267,34 @@ sub stop_second_nginx {
                     && `cat /proc/$pid/stat` !~ /^\d+ \(.*\) Z/;
 }
 
+# Starts one more bb-worker on this stack's configuration, as another node
+# of the deployment would run one; stop_extra_workers ends them all.
+sub start_extra_worker {
+    my ($self) = @_;
+    my $var = $self->{var};
+    my $bin = -x "$var/app/build/bb-worker" ? "$var/app/build/bb-worker"
+                                            : build_dir() . '/bb-worker';
+    my @as = $> == 0 ? qw(setpriv --reuid=blackbox --regid=blackbox
+                          --clear-groups) : ();
+    local $ENV{ASAN_OPTIONS} = "detect_leaks=0:log_path=$var/log/asan";
+    my $n = 2 + @{ $self->{extra_workers} ||= [] };
+    my $pid = fork // die "fork: $!";
+    if ($pid == 0) {
+        open STDERR, '>>', "$var/log/worker$n.log" or die;
+        exec @as, $bin, '-c', "$var/conf/blackbox.conf" or die "$bin: $!";
+    }
+    push @{ $self->{extra_workers} }, $pid;
+    return $pid;
+}
+
+sub stop_extra_workers {
+    my ($self) = @_;
+    for my $pid (@{ delete $self->{extra_workers} || [] }) {
+        kill 'TERM', $pid;
+        waitpid $pid, 0;
+    }
+}
+
 # Runs SQL on this stack's database (tests that must move time, say);
 # returns psql's unaligned output.
 sub psql {
@@ -324,6 +356,7 @@ sub stop {
     my ($self, %opt) = @_;
     return unless $self->{running};
     $self->stop_second_nginx;
+    $self->stop_extra_workers;
     my ($rc, $out) = $self->stack('down');
     $self->{running} = 0;
     return if $opt{quiet};
@@ -336,6 +369,7 @@ sub stop {
 END {
     my $rc = $?;
     for my $self (grep { defined && $_->{running} } @STARTED) {
+        $self->stop_extra_workers;
         $self->stack('down');
         $self->{running} = 0;
     }
