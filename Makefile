@@ -75,7 +75,8 @@ $(INGEST): $(BUILD)/ingest/bb_ingest.o $(BUILD)/ingest/bb_handshake.o \
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(WORKER): $(BUILD)/ingest/bb_worker.o $(BUILD)/ingest/bb_outbox.o \
-           $(BUILD)/ingest/bb_indexer.o $(BUILD)/ingest/bb_notify.o $(DAEMON_OBJS) $(CORE_OBJS)
+           $(BUILD)/ingest/bb_indexer.o $(BUILD)/ingest/bb_notify.o \
+           $(BUILD)/ingest/bb_retention.o $(DAEMON_OBJS) $(CORE_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/t/%: $(BUILD)/t/unit/%.o $(CORE_OBJS)

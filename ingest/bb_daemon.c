@@ -14,6 +14,7 @@
 
 #define BB_DAEMON_TIMEOUT_MS        2000
 #define BB_DAEMON_OFFLINE_ALERT_MS  (10 * 3600 * 1000)
+#define BB_DAEMON_RETENTION_S       (30LL * 86400)
 
 
 volatile sig_atomic_t  bb_daemon_stopping;
@@ -33,6 +34,7 @@ static const char  *bb_daemon_directives[] = {
     "blackbox_smtp_url",
     "blackbox_mail_from",
     "blackbox_offline_alert",
+    "blackbox_retention",
     NULL
 };
 
@@ -143,6 +145,14 @@ bb_daemon_init(bb_daemon_t *d, const char *kind, int argc, char **argv)
     if (bb_conf_get_ms(&d->conf, "blackbox_offline_alert",
                        BB_DAEMON_OFFLINE_ALERT_MS, &d->offline_alert_ms,
                        err, sizeof(err)) != 0)
+    {
+        bb_log("emerg", "%s: %s in \"%s\"", kind, err, d->config_path);
+        return -1;
+    }
+
+    if (bb_conf_get_seconds(&d->conf, "blackbox_retention",
+                            BB_DAEMON_RETENTION_S, &d->retention_s,
+                            err, sizeof(err)) != 0)
     {
         bb_log("emerg", "%s: %s in \"%s\"", kind, err, d->config_path);
         return -1;

@@ -28,6 +28,7 @@ typedef struct {
     const char  *smtp_url;      /* blackbox_smtp_url (worker) */
     const char  *mail_from;     /* blackbox_mail_from (worker) */
     int          offline_alert_ms;  /* blackbox_offline_alert (worker) */
+    long long    retention_s;   /* blackbox_retention (worker) */
 
     char         node[BB_NODE_NAME_MAX];
     time_t       last_beat;

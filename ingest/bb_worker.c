@@ -8,7 +8,8 @@
  *
  * Each turn of its loop it beats (health checks), puts due notices to
  * owners (silent and returning dashcams, impacts) into the outbox, sends
- * the outbox's due mail, and indexes clips from the clip queue, waiting on the queue for up
+ * the outbox's due mail, deletes a batch of expired clips when due, and
+ * indexes clips from the clip queue, waiting on the queue for up
  * to a second when there is nothing to do.
  */
 
@@ -20,6 +21,7 @@
 #include "bb_indexer.h"
 #include "bb_notify.h"
 #include "bb_outbox.h"
+#include "bb_retention.h"
 
 #define BB_WORKER_WAIT_MS  1000
 
@@ -53,6 +55,7 @@ main(int argc, char **argv)
         bb_daemon_tick(&d);
         bb_notify_run(&d);
         bb_outbox_send_due(&d);
+        bb_retention_run(&d);
 
         if (!ready) {
             ready = bb_indexer_prepare(&d) == 0;

@@ -421,6 +421,42 @@ bb_conf_get_number(bb_conf_t *conf, const char *name, long long def,
 }
 
 
+int
+bb_conf_get_seconds(bb_conf_t *conf, const char *name, long long def_s,
+    long long *s, char *err, size_t errlen)
+{
+    char        *end;
+    long long    n, unit;
+    const char  *value;
+
+    value = bb_conf_get(conf, name, NULL);
+
+    if (value == NULL) {
+        *s = def_s;
+        return 0;
+    }
+
+    errno = 0;
+    n = isdigit((unsigned char) value[0]) ? strtoll(value, &end, 10) : -1;
+
+    unit = n < 0 || errno != 0 ? 0
+           : (*end == '\0' || strcmp(end, "s") == 0) ? 1
+           : strcmp(end, "m") == 0 ? 60
+           : strcmp(end, "h") == 0 ? 3600
+           : strcmp(end, "d") == 0 ? 86400 : 0;
+
+    if (unit == 0 || n > LLONG_MAX / unit) {
+        snprintf(err, errlen, "\"%s\" is not a duration for %s "
+                 "(use e.g. 30d, 12h, 90m)", value, name);
+        return -1;
+    }
+
+    *s = n * unit;
+
+    return 0;
+}
+
+
 const bb_conf_entry_t *
 bb_conf_unknown(const bb_conf_t *conf, const char *const *known)
 {

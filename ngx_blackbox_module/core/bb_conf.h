@@ -62,6 +62,15 @@ int bb_conf_get_ms(bb_conf_t *conf, const char *name, int def_ms, int *ms,
 int bb_conf_get_number(bb_conf_t *conf, const char *name, long long def,
     long long *v, char *err, size_t errlen);
 
+/*
+ * The value of name as a long duration in whole seconds ("30d", "12h",
+ * "90m", "45s", a bare number being seconds), or def_s.  For spans that
+ * milliseconds in an int cannot hold (retention).  Returns 0, or -1 with
+ * a reason in err.
+ */
+int bb_conf_get_seconds(bb_conf_t *conf, const char *name, long long def_s,
+    long long *s, char *err, size_t errlen);
+
 /* Parses a duration as bb_conf_get_ms does; returns -1 if malformed. */
 int bb_duration_ms(const char *s, int *ms);
 

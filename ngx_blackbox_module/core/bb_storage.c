@@ -55,10 +55,20 @@ bb_storage_remove_clip(const char *storage, const char *path, char *err,
         return -1;
     }
 
-    /* The day's folder goes with its last clip; in use, it stays. */
+    /*
+     * The day's folder goes with its last clip, and the device's with its
+     * last day; in use, they stay.  A clip being stored meanwhile finds
+     * its folder gone and is stored again (bb_backfill_store fails, and
+     * the caller keeps the clip and retries): nothing is lost.
+     */
     slash = strrchr(file, '/');
     *slash = '\0';
-    (void) rmdir(file);
+
+    if (rmdir(file) == 0) {
+        slash = strrchr(file, '/');
+        *slash = '\0';
+        (void) rmdir(file);
+    }
 
     return 0;
 }

@@ -15,7 +15,8 @@
 
 /*
  * Removes the clip at path (relative to storage) and what is kept beside
- * it (its thumbnail), then its day folder if that is now empty.  Returns
+ * it (its thumbnail), then its day folder if that is now empty, and then
+ * the device's folder if that is.  Returns
  * 0, or -1 with the reason in err.
  */
 int bb_storage_remove_clip(const char *storage, const char *path, char *err,

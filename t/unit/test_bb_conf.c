@@ -399,6 +399,56 @@ test_get_number(void)
 
 
 static void
+test_get_seconds(void)
+{
+    char        err[256];
+    size_t      i;
+    long long   v;
+    bb_conf_t   conf;
+    static const struct {
+        const char  *name;
+        long long    want;      /* -1: refused */
+    } cases[] = {
+        { "days", 30LL * 86400 }, { "hours", 12 * 3600 }, { "mins", 5400 },
+        { "secs", 45 }, { "bare", 7 }, { "zero", 0 }, { "neg", -1 },
+        { "unit", -1 }, { "ms", -1 }, { "empty", -1 }, { "huge", -1 },
+        { "absent", 42 },
+    };
+
+    if (!is_int(bb_conf_parse(&conf, "days 30d;\nhours 12h;\nmins 90m;\n"
+                              "secs 45s;\nbare 7;\nzero 0;\nneg -1d;\n"
+                              "unit 3w;\nms 500ms;\nempty \"\";\n"
+                              "huge 999999999999999999d;\n",
+                              SOURCE, err, sizeof(err)), 0,
+                "parse for get_seconds"))
+    {
+        diag("error: %s", err);
+        return;
+    }
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        v = -7;
+        err[0] = '\0';
+
+        if (cases[i].want < 0) {
+            ok(bb_conf_get_seconds(&conf, cases[i].name, 42, &v, err,
+                                   sizeof(err)) == -1
+               && strstr(err, "is not a duration") != NULL,
+               "get_seconds refuses %s (%s)", cases[i].name, err);
+
+        } else {
+            ok(bb_conf_get_seconds(&conf, cases[i].name, 42, &v, err,
+                                   sizeof(err)) == 0 && v == cases[i].want,
+               "get_seconds %s is %lld (%lld)", cases[i].name,
+               cases[i].want, v);
+        }
+    }
+
+    bb_conf_free(&conf);
+}
+
+
+static void
 test_load_missing(void)
 {
     char       dir[] = "/tmp/bb-unit-conf-XXXXXX";
@@ -555,6 +605,7 @@ main(void)
     test_duration();
     test_get_ms();
     test_get_number();
+    test_get_seconds();
     test_load_missing();
     test_load_file();
     test_load_size_limit();

@@ -70,6 +70,7 @@ sub env {
         BB_AUTH_RATE    => $self->{auth_rate},
         BB_ONLINE_WINDOW => $self->{online_window},
         BB_OFFLINE_ALERT => $self->{offline_alert},
+        BB_RETENTION    => $self->{retention},
         build_dir() =~ m{/asan/?$} ? (BB_ASAN => 1) : (),
     );
     return %env;
@@ -90,6 +91,7 @@ sub new {
         auth_rate    => 1000,
         online_window => '90s',
         offline_alert => '10h',
+        retention    => '30d',
         %opt,
         running      => 0,
     }, $class;

@@ -1,0 +1,28 @@
+/*
+ * Retention: clips older than the window (blackbox_retention, 30 days by
+ * default) are deleted for good by the worker: row, file and thumbnail,
+ * and the day and device folders they leave empty.
+ *
+ * Work comes in small batches, oldest first, one batch a turn of the
+ * worker's loop, so a backlog of months (a first start, a window made
+ * shorter) is worked off beside the clip queue instead of before it.
+ * Rows are claimed with FOR UPDATE SKIP LOCKED: any number of workers
+ * delete each clip once.  "Older" is by the database's clock, never the
+ * worker's.  A row is deleted in the same statement that lists its file in
+ * doomed_files, and a listed file is removed before its entry, so a worker
+ * killed anywhere leaves work the next pass finishes.
+ *
+ * A reconciliation pass, at start and then hourly, walks the storage for
+ * clip files without a row (a crash between file and row, a restore):
+ * each is reported and removed once it is older than an hour.
+ */
+
+#ifndef BB_RETENTION_H
+#define BB_RETENTION_H
+
+#include "bb_daemon.h"
+
+/* Runs a batch when one is due; call every turn of the worker's loop. */
+void bb_retention_run(bb_daemon_t *d);
+
+#endif /* BB_RETENTION_H */
