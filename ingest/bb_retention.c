@@ -11,17 +11,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bb_clipq.h"
 #include "bb_device.h"
 #include "bb_library.h"
 #include "bb_pg.h"
 #include "bb_retention.h"
 #include "bb_storage.h"
+#include "bb_thumbnail.h"
 
 #define BB_RETENTION_BATCH        "500"
 #define BB_RETENTION_BATCH_N      500
 #define BB_RETENTION_IDLE_S       10      /* between passes with no backlog */
 #define BB_RETENTION_RECONCILE_S  3600
-#define BB_RETENTION_GRACE_S      3600    /* an orphan younger may be a clip
+#define BB_RETENTION_GRACE_S      600     /* a file younger may be a clip
                                              whose row is on its way */
 #define BB_RETENTION_PATH_MAX     4200
 
@@ -61,6 +63,11 @@ static const char  bb_retention_day_sql[] =
     "   AND recorded_at >= $2::date::timestamp AT TIME ZONE 'UTC'"
     "   AND recorded_at < ($2::date + 1)::timestamp AT TIME ZONE 'UTC'"
     " UNION SELECT path FROM doomed_files WHERE device_id = $1";
+
+/* The database's clock, and whether the device is registered. */
+static const char  bb_retention_device_sql[] =
+    "SELECT extract(epoch FROM now())::bigint,"
+    "       EXISTS (SELECT 1 FROM devices WHERE device_id = $1)";
 
 
 typedef struct {
@@ -177,7 +184,7 @@ bb_retention_remove(bb_daemon_t *d)
 }
 
 
-/* 1 when name (a file of a day folder) is in the rows' paths. */
+/* 1 when rel is one of the rows' paths. */
 static int
 bb_retention_known(PGresult *rows, const char *rel)
 {
@@ -193,17 +200,84 @@ bb_retention_known(PGresult *rows, const char *rel)
 }
 
 
+/* What the reconciliation knows of one device folder. */
+typedef struct {
+    const char  *device;
+    const char  *day;
+    int          registered;
+    long long    now;           /* the database's clock */
+} bb_retention_folder_t;
+
+
 /*
- * Removes the clip files of storage/device/day that no row (and no listed
- * file) accounts for and that are older than the grace, then the folder
- * if it is left empty.  Returns -1 when PostgreSQL cannot say.
+ * A clip file no row accounts for.  Within the window, of a registered
+ * device, it may be a clip that was acknowledged and never indexed (its
+ * queue entry lost with Redis, say): it is announced again, never
+ * deleted.  Older than the window, or of no device, it goes.
+ */
+static void
+bb_retention_orphan(bb_daemon_t *d, const bb_retention_folder_t *f,
+    const char *rel)
+{
+    int        hh, mm, ss, n;
+    char       err[256], canonical[BB_RETENTION_PATH_MAX];
+    struct tm  tm;
+    long long  t;
+
+    memset(&tm, 0, sizeof(tm));
+    n = 0;
+
+    if (sscanf(f->day, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday)
+            != 3
+        || sscanf(rel + strlen(f->device) + 12, "%2d%2d%2d.mp4%n",
+                  &hh, &mm, &ss, &n) != 3)
+    {
+        return;
+    }
+
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    t = (long long) timegm(&tm) + hh * 3600 + mm * 60 + ss;
+
+    /* Only a name the library itself gives is judged. */
+    if (bb_clipq_path(f->device, t * 1000, canonical, sizeof(canonical)) != 0
+        || strcmp(canonical, rel) != 0)
+    {
+        return;
+    }
+
+    if (f->registered && t >= f->now - d->retention_s) {
+        bb_log("warn", "worker: orphan file \"%s\" (no clip row): "
+               "announced to the clip queue again", rel);
+
+        if (bb_clipq_announce(d->redis, d->timeout_ms, f->device, t * 1000,
+                              rel, err, sizeof(err)) != 0)
+        {
+            bb_log("error", "worker: %s", err);
+        }
+
+        return;
+    }
+
+    bb_log("warn", "worker: orphan file \"%s\" (no clip row, %s): removed",
+           rel, f->registered ? "older than the window" : "no such device");
+
+    if (bb_storage_remove_clip(d->storage, rel, err, sizeof(err)) != 0) {
+        bb_log("error", "worker: %s", err);
+    }
+}
+
+
+/*
+ * Judges the files of storage/device/day that are older than the grace
+ * (by the database's clock) against the rows, then removes the folder if
+ * it is left empty.  Returns -1 when PostgreSQL cannot say.
  */
 static int
-bb_retention_reconcile_day(bb_daemon_t *d, const char *device,
-    const char *day, time_t now)
+bb_retention_reconcile_day(bb_daemon_t *d, const bb_retention_folder_t *f)
 {
     DIR            *dir;
-    char            folder[BB_RETENTION_PATH_MAX], err[256], *dot;
+    char            folder[BB_RETENTION_PATH_MAX], *suffix;
     char            file[BB_RETENTION_PATH_MAX + 256];
     char            rel[BB_RETENTION_PATH_MAX + 256];
     PGresult       *rows;
@@ -211,44 +285,55 @@ bb_retention_reconcile_day(bb_daemon_t *d, const char *device,
     struct stat     st;
     struct dirent  *de;
 
-    params[0] = device;
-    params[1] = day;
+    params[0] = f->device;
+    params[1] = f->day;
 
     rows = bb_retention_sql(d, bb_retention_day_sql, 2, params);
     if (rows == NULL) {
         return -1;
     }
 
-    snprintf(folder, sizeof(folder), "%s/%s/%s", d->storage, device, day);
+    snprintf(folder, sizeof(folder), "%s/%s/%s", d->storage, f->device,
+             f->day);
 
     dir = opendir(folder);
 
     while (dir != NULL && (de = readdir(dir)) != NULL) {
-        if (de->d_name[0] == '.') {
-            continue;
-        }
-
         snprintf(file, sizeof(file), "%s/%s", folder, de->d_name);
-        snprintf(rel, sizeof(rel), "%s/%s/%s", device, day, de->d_name);
+        snprintf(rel, sizeof(rel), "%s/%s/%s", f->device, f->day,
+                 de->d_name);
 
-        /* A thumbnail belongs to its clip: judged with it. */
-        dot = strrchr(rel, '.');
-        if (dot != NULL && strcmp(dot, ".jpg") == 0) {
-            *dot = '\0';
-        }
-
-        if (lstat(file, &st) != 0 || !S_ISREG(st.st_mode)
-            || st.st_mtime > now - BB_RETENTION_GRACE_S
-            || bb_retention_known(rows, rel))
+        if (de->d_name[0] == '.' || lstat(file, &st) != 0
+            || !S_ISREG(st.st_mode)
+            || st.st_mtime > f->now - BB_RETENTION_GRACE_S)
         {
             continue;
         }
 
-        bb_log("warn", "worker: orphan file \"%s\" (no clip row): removed",
-               rel);
+        suffix = strstr(rel, ".mp4");
 
-        if (bb_storage_remove_clip(d->storage, rel, err, sizeof(err)) != 0) {
-            bb_log("error", "worker: %s", err);
+        if (suffix == NULL || strstr(suffix, BB_THUMBNAIL_TEMP_SUFFIX)) {
+            /* Not a clip's: a thumbnail's leftover from a crash, if any. */
+            if (suffix != NULL) {
+                (void) unlink(file);
+            }
+
+            continue;
+        }
+
+        if (strcmp(suffix, ".mp4.jpg") == 0) {
+            /* A thumbnail is judged with its clip, and goes without one. */
+            file[strlen(file) - 4] = '\0';
+
+            if (access(file, F_OK) != 0 && errno == ENOENT) {
+                (void) unlink(strcat(file, ".jpg"));
+            }
+
+            continue;
+        }
+
+        if (strcmp(suffix, ".mp4") == 0 && !bb_retention_known(rows, rel)) {
+            bb_retention_orphan(d, f, rel);
         }
     }
 
@@ -265,14 +350,55 @@ bb_retention_reconcile_day(bb_daemon_t *d, const char *device,
 }
 
 
+/* Every day folder of one device folder.  Returns 0 or -1. */
+static int
+bb_retention_reconcile_device(bb_daemon_t *d, const char *device)
+{
+    DIR                    *dev;
+    char                    folder[BB_RETENTION_PATH_MAX];
+    PGresult               *res;
+    struct dirent          *dd;
+    bb_retention_folder_t   f;
+    int                     rc;
+
+    res = bb_retention_sql(d, bb_retention_device_sql, 1, &device);
+    if (res == NULL) {
+        return -1;
+    }
+
+    f.device = device;
+    f.now = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    f.registered = PQgetvalue(res, 0, 1)[0] == 't';
+    PQclear(res);
+
+    snprintf(folder, sizeof(folder), "%s/%s", d->storage, device);
+
+    dev = opendir(folder);
+    rc = 0;
+
+    while (rc == 0 && dev != NULL && (dd = readdir(dev)) != NULL) {
+        if (bb_library_date_valid(dd->d_name)) {
+            f.day = dd->d_name;
+            rc = bb_retention_reconcile_day(d, &f);
+        }
+    }
+
+    if (dev != NULL) {
+        closedir(dev);
+    }
+
+    (void) rmdir(folder);
+
+    return rc;
+}
+
+
 /* Walks every device folder of the storage.  Returns 0 or -1. */
 static int
 bb_retention_reconcile(bb_daemon_t *d)
 {
-    DIR            *top, *dev;
-    char            folder[BB_RETENTION_PATH_MAX];
-    time_t          now;
-    struct dirent  *de, *dd;
+    DIR            *top;
+    struct dirent  *de;
     int             rc;
 
     top = opendir(d->storage);
@@ -282,31 +408,16 @@ bb_retention_reconcile(bb_daemon_t *d)
         return -1;
     }
 
-    now = time(NULL);
     rc = 0;
 
     while (rc == 0 && (de = readdir(top)) != NULL) {
-        /* Staging folders start with a dot; other names are not ours. */
-        if (!bb_device_id_valid(de->d_name)) {
-            continue;
+        /*
+         * The ingest's and nginx's staging folders start with a dot (and
+         * no device id may: bb_device_id_valid); other names are not ours.
+         */
+        if (de->d_name[0] != '.' && bb_device_id_valid(de->d_name)) {
+            rc = bb_retention_reconcile_device(d, de->d_name);
         }
-
-        snprintf(folder, sizeof(folder), "%s/%s", d->storage, de->d_name);
-
-        dev = opendir(folder);
-
-        while (rc == 0 && dev != NULL && (dd = readdir(dev)) != NULL) {
-            if (bb_library_date_valid(dd->d_name)) {
-                rc = bb_retention_reconcile_day(d, de->d_name, dd->d_name,
-                                                now);
-            }
-        }
-
-        if (dev != NULL) {
-            closedir(dev);
-        }
-
-        (void) rmdir(folder);
     }
 
     closedir(top);

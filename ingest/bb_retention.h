@@ -13,8 +13,11 @@
  * killed anywhere leaves work the next pass finishes.
  *
  * A reconciliation pass, at start and then hourly, walks the storage for
- * clip files without a row (a crash between file and row, a restore):
- * each is reported and removed once it is older than an hour.
+ * clip files without a row, older than 10 minutes by the database's clock
+ * (younger ones may be on their way through the queue).  Each is
+ * reported; one within the window of a registered device is announced to
+ * the clip queue again (it may be a clip that was acknowledged and never
+ * indexed: it must not be lost), any other is removed.
  */
 
 #ifndef BB_RETENTION_H

@@ -16,7 +16,7 @@ packages=(
     # run
     postgresql redis-server python3-aiosmtpd
     # test and bench
-    perl ffmpeg srt-tools curl wrk chromium
+    perl ffmpeg srt-tools curl wrk chromium faketime
     # Korean text in the browser tests' screenshots
     fonts-nanum
 )

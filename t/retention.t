@@ -85,6 +85,25 @@ subtest 'the edge of the window, to the second, across a day in Seoul' => sub {
         'then deleted too, within a pass of crossing the edge';
 };
 
+subtest 'a worker whose clock is 40 days ahead deletes nothing early' => sub {
+    $s->stop_service('worker');
+    my $when = iso(int(time) - 300);
+    is store($when), 201, 'a clip of five minutes ago';
+    $s->start_extra_worker(faketime => '+40d');
+    ok wait_for(sub { sql("SELECT count(*) FROM clips WHERE recorded_at = '$when'") == 1 }, 20),
+        'indexed by it';
+    sleep 12;    # more than a pass, and the reconciliation at its start
+    is sql("SELECT count(*) FROM clips WHERE recorded_at = '$when'"), 1,
+        'still there: the window is measured by the database\'s clock';
+    my $ahead = strftime('%Y-%m-%d', gmtime(time + 40 * 86400));
+    my $log = join '', map { local (@ARGV, $/) = $_; <> }
+              glob($s->var . '/log/worker[0-9]*.log');
+    like $log, qr/^\Q$ahead\ET.* worker: started/m,
+        'though that worker does live 40 days ahead';
+    $s->stop_extra_workers;
+    $s->start_service('worker');
+};
+
 subtest 'files, thumbnails and folders go with the rows' => sub {
     my $when = iso(int(time) - 600);
     is store($when), 201, 'a recent clip';
@@ -189,26 +208,44 @@ subtest 'a killed worker\'s leftovers are finished; a missing file is no error' 
     ok !-e "$storage/$_", "$_ gone" for @paths;
 };
 
-subtest 'orphan files are reported and removed' => sub {
-    my $day = strftime('%Y-%m-%d', gmtime(time - 3 * 86400));
-    my $orphans = "$storage/cam-r/$day";
-    make_path($orphans);
-    for my $name ('101010.mp4', '101010.mp4.jpg', '121212.mp4') {
-        open my $fh, '>', "$orphans/$name" or die;
-        close $fh;
-    }
+subtest 'orphan files: old ones removed, young ones indexed, none lost' => sub {
     my $hours_ago = time - 2 * 3600;
-    utime $hours_ago, $hours_ago, "$orphans/101010.mp4", "$orphans/101010.mp4.jpg";
-    system('chmod', '-R', 'a+rwX', "$storage/cam-r");
+    my $put = sub {
+        my ($rel, $bytes) = @_;
+        make_path("$storage/" . ($rel =~ s{/[^/]+$}{}r));
+        open my $fh, '>:raw', "$storage/$rel" or die "$rel: $!";
+        print $fh $bytes;
+        close $fh;
+        utime $hours_ago, $hours_ago, "$storage/$rel";
+    };
+    my $day = strftime('%Y-%m-%d', gmtime(time - 3 * 86400));
+    my $now = int(time) - 20;
+    my $young = 'cam-r/' . strftime('%Y-%m-%d/%H%M%S', gmtime($now)) . '.mp4';
+    $put->("cam-r/$day/101010.mp4", 'x');
+    $put->("cam-r/$day/101010.mp4.jpg", 'x');
+    $put->("cam-r/$day/111111.mp4.jpg", 'x');
+    $put->("cam-gone/$day/101010.mp4", 'x');
+    $put->($young, $clip);
+    $put->("cam-r/$day/121212.mp4", 'x');
+    utime undef, undef, "$storage/cam-r/$day/121212.mp4";
+    system('chmod', '-R', 'a+rwX', "$storage/cam-r", "$storage/cam-gone");
+
     $s->stop_service('worker');
     $s->start_service('worker');    # a pass at start
-    ok wait_for(sub { !-e "$orphans/101010.mp4" }, 30),
-        'an orphan two hours old is removed';
-    ok !-e "$orphans/101010.mp4.jpg", 'with its thumbnail';
-    ok -e "$orphans/121212.mp4", 'a fresh one may be a clip on its way: kept';
+    ok wait_for(sub { !-e "$storage/cam-r/$day/101010.mp4" }, 30),
+        'an orphan older than the window is removed';
+    ok !-e "$storage/cam-r/$day/101010.mp4.jpg", '  with its thumbnail';
+    ok !-e "$storage/cam-r/$day/111111.mp4.jpg", 'a thumbnail without clip too';
+    ok !-d "$storage/cam-gone", 'a folder of no device goes';
+    ok -e "$storage/cam-r/$day/121212.mp4",
+        'a file of the last minutes may be a clip on its way: kept';
+    ok wait_for(sub { sql("SELECT count(*) FROM clips WHERE path = '$young'") == 1 }, 30),
+        'a young orphan (acknowledged, never indexed) is indexed, not lost';
     my $log = do { local (@ARGV, $/) = $s->var . '/log/worker.log'; <> };
-    like $log, qr{orphan file "cam-r/$day/101010\.mp4" \(no clip row\): removed},
-        'and reported';
+    like $log, qr{orphan file "cam-r/$day/101010\.mp4" \(no clip row, older than the window\): removed},
+        'each reported';
+    like $log, qr{orphan file "\Q$young\E" \(no clip row\): announced},
+        '  the young one as announced again';
 };
 
 $s->stop;

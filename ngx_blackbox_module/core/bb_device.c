@@ -35,6 +35,11 @@ bb_device_id_valid(const char *id)
 {
     size_t  n;
 
+    /* The storage's own folders (.recording, .incoming) start with one. */
+    if (id[0] == '.') {
+        return 0;
+    }
+
     for (n = 0; id[n]; n++) {
         if (!((id[n] >= 'a' && id[n] <= 'z') || (id[n] >= 'A' && id[n] <= 'Z')
               || (id[n] >= '0' && id[n] <= '9')

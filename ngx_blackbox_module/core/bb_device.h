@@ -21,7 +21,11 @@
 #define BB_DEVICE_KEY_LEN   32
 #define BB_NICKNAME_MAX     64
 
-/* 3 to 64 of A-Z a-z 0-9 . _ -, as the contract fixes device ids. */
+/*
+ * 3 to 64 of A-Z a-z 0-9 . _ -, as the contract fixes device ids, and not
+ * starting with a dot: the id names the device's storage folder, and the
+ * storage's own folders (.recording, .incoming) start with one.
+ */
 int bb_device_id_valid(const char *id);
 
 /* A nickname: 1 to 64 characters, no control characters. */

@@ -40,6 +40,9 @@ my @LOG_ALARMS = (
 
 # A port nobody listens on now.  The kernel picks it; the small window until
 # the stack binds it is accepted.
+# libfaketime (Debian's faketime package), for a worker with its own clock.
+our $FAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
+
 sub free_port {
     my ($proto) = @_;
     my $sock = IO::Socket::INET->new(
@@ -271,19 +274,27 @@ sub stop_second_nginx {
 
 # Starts one more bb-worker on this stack's configuration, as another node
 # of the deployment would run one; stop_extra_workers ends them all.
+# With faketime => '+40d', its clock (not the database's) is that far off,
+# through libfaketime.
 sub start_extra_worker {
-    my ($self) = @_;
+    my ($self, %opt) = @_;
     my $var = $self->{var};
     my $bin = -x "$var/app/build/bb-worker" ? "$var/app/build/bb-worker"
                                             : build_dir() . '/bb-worker';
     my @as = $> == 0 ? qw(setpriv --reuid=blackbox --regid=blackbox
                           --clear-groups) : ();
-    local $ENV{ASAN_OPTIONS} = "detect_leaks=0:log_path=$var/log/asan";
+    # libfaketime comes before the sanitizer's runtime: ASan must let it.
+    local $ENV{ASAN_OPTIONS} = "detect_leaks=0:log_path=$var/log/asan"
+                               . ':verify_asan_link_order=0';
+    # Preloaded after setpriv, into the worker alone.
+    my @clock = $opt{faketime} ? ('env', "LD_PRELOAD=$FAKETIME",
+                                  "FAKETIME=$opt{faketime}") : ();
     my $n = 2 + @{ $self->{extra_workers} ||= [] };
     my $pid = fork // die "fork: $!";
     if ($pid == 0) {
         open STDERR, '>>', "$var/log/worker$n.log" or die;
-        exec @as, $bin, '-c', "$var/conf/blackbox.conf" or die "$bin: $!";
+        exec @as, @clock, $bin, '-c', "$var/conf/blackbox.conf"
+            or die "$bin: $!";
     }
     push @{ $self->{extra_workers} }, $pid;
     return $pid;
