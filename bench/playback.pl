@@ -27,81 +27,25 @@ use strict;
 use warnings;
 
 use lib 't/lib';
-use Blackbox::Bench qw(wrk median cpu_ticks);
+use Blackbox::Bench qw(wrk median cpu_ticks bench_clips playback_base
+                       cycle_args);
 use Blackbox::Stack;
-use File::Path qw(make_path);
-use File::Temp qw(tempdir);
-use Time::HiRes qw(sleep time);
 
 my $ROUNDS  = $ENV{BENCH_ROUNDS}  || 3;
 my $SECONDS = $ENV{BENCH_SECONDS} || 5;
 my $CONNS   = $ENV{BENCH_CONNS}   || 8;
-my $CLIPS   = 10;
 
 system('command -v wrk >/dev/null') == 0
     or die "bench: wrk is missing: run scripts/install-deps.sh\n";
 
-# --- the clips ---------------------------------------------------------------
-
-my $media = 'build/bench-media';
-make_path("$media/new");
-unless (-f "$media/clip9.mp4") {
-    print "making ten 1080p30 minutes with ffmpeg (once, some 3 minutes)\n";
-    system('ffmpeg', '-nostdin', '-loglevel', 'error', '-y',
-           '-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=30',
-           '-f', 'lavfi', '-i', 'sine=frequency=440',
-           '-t', 60 * $CLIPS, '-vf', 'noise=alls=12:allf=t',
-           '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '6M',
-           '-maxrate', '6M', '-bufsize', '6M', '-g', '60',
-           '-keyint_min', '60', '-sc_threshold', '0', '-pix_fmt', 'yuv420p',
-           '-c:a', 'aac', '-b:a', '128k', '-f', 'segment',
-           '-segment_time', '60', '-reset_timestamps', '1',
-           '-segment_format_options', 'movflags=+faststart',
-           "$media/new/clip%d.mp4") == 0 or die "bench: ffmpeg failed\n";
-    rename "$media/new/clip$_.mp4", "$media/clip$_.mp4" for 0 .. $CLIPS - 1;
-}
-
 my $s;
 {
     local $ENV{BB_BENCH} = 1;
-    $s = Blackbox::Stack->start;
+    # Its footage has fixed dates: retention must not take it meanwhile.
+    $s = Blackbox::Stack->start(retention => '3650d');
 }
 my $token = $s->user_token('bench');
-my $key = $s->call('POST', '/api/v1/devices',
-                   { device_id => 'bench-play', nickname => 'bench' },
-                   $token)->{json}{device_key}
-    or die "bench: cannot register a device\n";
-
-for my $i (0 .. $CLIPS - 1) {
-    open my $fh, '<:raw', "$media/clip$i.mp4" or die "bench: $!\n";
-    my $body = do { local $/; <$fh> };
-    my $r = $s->request('PUT', sprintf('/ingest/v1/devices/bench-play/clips/'
-                                       . '2026-11-20T10:%02d:00Z.mp4', $i),
-                        headers => { Authorization => "Bearer $key",
-                                     'Content-Type' => 'video/mp4' },
-                        content => $body);
-    $r->{status} == 201 or die "bench: back-fill: $r->{status}"
-                             . " $r->{content}\n";
-}
-my $deadline = time + 60;
-sleep 0.2 while time < $deadline && $s->psql(
-    'SELECT count(*) FROM clips WHERE segment_ticks IS NOT NULL') < $CLIPS;
-
-# The path of the playback URLs of a device's range, less index.m3u8.
-sub playback {
-    my ($device, $query) = @_;
-    my $r = $s->call('GET', "/api/v1/devices/$device/playback?$query",
-                     undef, $token);
-    $r->{status} == 200 or die "bench: playback: $r->{content}\n";
-    my ($base) = $r->{json}{hls_url} =~ m{^http://[^/]+(/.*)/index\.m3u8$};
-    return $base;
-}
-
-my $base = playback('bench-play',
-                    'from=2026-11-20T10:00:00Z&to=2026-11-20T10:10:00Z');
-my @segs = grep { /^seg\// } split /\n/,
-    $s->get("$base/media.m3u8")->{content};
-@segs >= $CLIPS or die "bench: only " . @segs . " segments\n";
+my @segs = bench_clips($s, $token, 'bench-play', '2026-11-20T10:00:00Z');
 
 # Each segment once (the index cache and the page cache warm up), with its
 # length; the static twin of segment j of a clip is as many bytes of the
@@ -113,45 +57,24 @@ my (@ours, @static, $bytes, $index_bytes);
 my %offset;
 my $storage = $s->var . '/storage';
 for my $seg (@segs) {
-    my $r = $s->get("$base/$seg");
+    my $r = $s->get($seg);
     $r->{status} == 200 or die "bench: $seg: $r->{status}\n";
     my $len = length $r->{content};
     ($index_bytes) = ($r->{headers}{'x-index-cache'} // '') =~ /(\d+) bytes/;
-    my ($clip) = $seg =~ m{^seg/(\d+)/};
+    my ($clip) = $seg =~ m{/seg/(\d+)/};
     my $file = $paths{$clip};
     my $at = $offset{$clip} // 0;
     $at = 0 if $at + $len > -s "$storage/$file";
     $offset{$clip} = $at + $len;
-    push @ours, "$base/$seg|";
+    push @ours, $seg;
     push @static, "/bench/storage/$file|bytes=$at-" . ($at + $len - 1);
     $bytes += $len;
 }
 printf "%d segments, %.2f MB each on average\n", scalar(@segs),
        $bytes / @segs / 1e6;
 
-my $dir = tempdir(CLEANUP => 1);
-open my $lua, '>', "$dir/cycle.lua" or die;
-print $lua <<'LUA';
--- Every request the next line of the list: "path|range" (range optional).
-local list = {}
-for line in io.lines(os.getenv("BENCH_LIST")) do
-    local path, range = line:match("^([^|]*)|(.*)$")
-    list[#list + 1] = { path, range }
-end
-local i = math.random(#list) - 1
-request = function()
-    i = i % #list + 1
-    local h = {}
-    if list[i][2] ~= "" then h["Range"] = list[i][2] end
-    return wrk.format("GET", list[i][1], h)
-end
-LUA
-close $lua;
-for (['ours', \@ours], ['static', \@static]) {
-    open my $fh, '>', "$dir/$_->[0].list" or die;
-    print $fh map { "$_\n" } @{ $_->[1] };
-    close $fh;
-}
+my %cycle = (ours => [ cycle_args(@ours) ],
+             static => [ cycle_args(@static) ]);
 
 my @workers = split ' ', `pgrep -P ${\ $s->pid('nginx') }`;
 @workers or die "bench: no nginx workers\n";
@@ -160,10 +83,9 @@ my $hz = `getconf CLK_TCK` + 0 || 100;
 my %res;
 for my $round (1 .. $ROUNDS) {
     for my $what (qw(static ours)) {
-        local $ENV{BENCH_LIST} = "$dir/$what.list";
         my $t0 = cpu_ticks(@workers);
         my $r = wrk(conns => $CONNS, seconds => $SECONDS,
-                    args => [ '-s', "$dir/cycle.lua", $s->url('/') ]);
+                    args => [ @{ $cycle{$what} }, $s->url('/') ]);
         $r->{cpu_us} = (cpu_ticks(@workers) - $t0) / $hz * 1e6
                        / $r->{requests};
         push @{ $res{$what}{$_} }, $r->{$_} for qw(rps mbps p99 cpu_us);
@@ -197,9 +119,9 @@ FROM (SELECT * FROM clips WHERE device_id = 'bench-play'
 SQL
 $s->psql('VACUUM ANALYZE clips');
 
-my $day = playback('bench-month', 'date=2026-10-15');
-my $month = playback('bench-month',
-                     'from=2026-10-01T00:00:00Z&to=2026-10-31T00:00:00Z');
+my $day = playback_base($s, $token, 'bench-month', 'date=2026-10-15');
+my $month = playback_base($s, $token, 'bench-month',
+                          'from=2026-10-01T00:00:00Z&to=2026-10-31T00:00:00Z');
 
 my %pl;
 for my $p ([ 'day HLS', "$day/media.m3u8", 1440 ],

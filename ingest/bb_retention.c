@@ -54,7 +54,7 @@ static const char  bb_retention_doomed_sql[] =
     "   FOR UPDATE SKIP LOCKED";
 
 static const char  bb_retention_done_sql[] =
-    "DELETE FROM doomed_files WHERE path = $1";
+    "DELETE FROM doomed_files WHERE path = ANY ($1::text[])";
 
 /* The clip files a device's UTC day folder should hold. */
 static const char  bb_retention_day_sql[] =
@@ -140,16 +140,63 @@ bb_retention_expire(bb_daemon_t *d)
 
 
 /*
- * Removes a batch of listed files, each entry after its file, in one
- * transaction.  Returns how many entries, or -1.
+ * Appends path to the array literal at *list (malloc'd, grown as needed),
+ * quoted as an element.  Returns 0 or -1.
+ */
+static int
+bb_retention_list_add(char **list, size_t *len, size_t *size,
+    const char *path)
+{
+    char        *p;
+    size_t       need;
+    const char  *c;
+
+    need = *len + 2 * strlen(path) + 4;
+
+    if (need > *size) {
+        *size = need * 2;
+        p = realloc(*list, *size);
+        if (p == NULL) {
+            return -1;
+        }
+
+        *list = p;
+    }
+
+    p = *list + *len;
+    *p++ = (*len == 1) ? '"' : ',';
+
+    if (*len > 1) {
+        *p++ = '"';
+    }
+
+    for (c = path; *c; c++) {
+        if (*c == '"' || *c == '\\') {
+            *p++ = '\\';
+        }
+
+        *p++ = *c;
+    }
+
+    *p++ = '"';
+    *len = p - *list;
+
+    return 0;
+}
+
+
+/*
+ * Removes a batch of listed files, then their entries with one statement,
+ * in one transaction.  Returns how many entries, or -1.
  */
 static int
 bb_retention_remove(bb_daemon_t *d)
 {
     int          i, n, rc;
-    char         err[256];
+    char         err[256], *list;
+    size_t       len, size;
     PGresult    *res;
-    const char  *path;
+    const char  *path, *params[1];
 
     if (bb_retention_do(d, "BEGIN", 0, NULL) != 0) {
         return -1;
@@ -158,6 +205,15 @@ bb_retention_remove(bb_daemon_t *d)
     res = bb_retention_sql(d, bb_retention_doomed_sql, 0, NULL);
     rc = res ? 0 : -1;
     n = res ? PQntuples(res) : 0;
+
+    list = malloc(2);
+    len = 1;
+    size = 2;
+    rc = (rc == 0 && list != NULL) ? 0 : -1;
+
+    if (list != NULL) {
+        list[0] = '{';
+    }
 
     for (i = 0; rc == 0 && i < n; i++) {
         path = PQgetvalue(res, i, 0);
@@ -171,9 +227,17 @@ bb_retention_remove(bb_daemon_t *d)
             continue;
         }
 
-        rc = bb_retention_do(d, bb_retention_done_sql, 1, &path);
+        rc = bb_retention_list_add(&list, &len, &size, path);
     }
 
+    if (rc == 0 && len > 1) {
+        list[len] = '}';
+        list[len + 1] = '\0';
+        params[0] = list;
+        rc = bb_retention_do(d, bb_retention_done_sql, 1, params);
+    }
+
+    free(list);
     PQclear(res);
 
     if (bb_retention_do(d, rc == 0 ? "COMMIT" : "ROLLBACK", 0, NULL) != 0) {
@@ -426,10 +490,10 @@ bb_retention_reconcile(bb_daemon_t *d)
 }
 
 
-void
+int
 bb_retention_run(bb_daemon_t *d)
 {
-    int     expired, removed;
+    int     expired, removed, backlog;
     time_t  now;
 
     now = time(NULL);
@@ -440,7 +504,7 @@ bb_retention_run(bb_daemon_t *d)
     }
 
     if (now < bb_retention.next) {
-        return;
+        return 0;
     }
 
     expired = bb_retention_expire(d);
@@ -458,7 +522,9 @@ bb_retention_run(bb_daemon_t *d)
     }
 
     /* A full batch means a backlog: the next turn goes on with it. */
-    bb_retention.next = (expired == BB_RETENTION_BATCH_N
-                         || removed == BB_RETENTION_BATCH_N)
-                        ? now : now + BB_RETENTION_IDLE_S;
+    backlog = expired == BB_RETENTION_BATCH_N
+              || removed == BB_RETENTION_BATCH_N;
+    bb_retention.next = backlog ? now : now + BB_RETENTION_IDLE_S;
+
+    return backlog;
 }

@@ -25,7 +25,11 @@
 
 #include "bb_daemon.h"
 
-/* Runs a batch when one is due; call every turn of the worker's loop. */
-void bb_retention_run(bb_daemon_t *d);
+/*
+ * Runs a batch when one is due; call every turn of the worker's loop.
+ * Returns 1 while a backlog remains: the loop should then not wait for
+ * the clip queue before its next turn.
+ */
+int bb_retention_run(bb_daemon_t *d);
 
 #endif /* BB_RETENTION_H */
