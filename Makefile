@@ -148,6 +148,7 @@ bench: deps
 	perl -I t/lib bench/library.pl
 	perl -I t/lib bench/ingest.pl
 	perl -I t/lib bench/playback.pl
+	perl -I t/lib bench/retention.pl
 
 # libFuzzer over the MP4 index reader (needs clang); a crash is left in
 # build/fuzz/ as crash-*, to become a unit test once mended.
