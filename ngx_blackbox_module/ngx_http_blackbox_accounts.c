@@ -538,8 +538,8 @@ ngx_http_blackbox_account_run(void *data)
         a->status = bb_account_login_verify(call, a->in[0], a->in[1],
                                             a->token, &a->claims);
         if (a->status == BB_OK) {
-            a->status = bb_account_session_open(call, a->claims.sub, a->now,
-                                                a->session,
+            a->status = bb_account_session_open(call, a->claims.sub,
+                                                a->claims.iat, a->session,
                                                 &a->session_claims);
         }
         break;

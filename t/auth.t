@@ -258,6 +258,11 @@ subtest 'the web session: an HttpOnly cookie that can only refresh' => sub {
             $r->{json}{access_token})->{status}, 204, 'password changed';
     is refresh("bb_session=$session")->{status}, 401,
         'a password change ends every session';
+    $r = login_answer('dora', $email, 4, 'a brand new secret');
+    is call('GET', '/api/v1/me', undef, $r->{json}{access_token})->{status},
+        200, 'a login in the same second as the change is good';
+    ($session) = set_cookie($r, 'bb_session') =~ /^bb_session=([^;]+)/;
+    is refresh("bb_session=$session")->{status}, 200, '  and so is its session';
 };
 
 subtest 'malformed bodies' => sub {

@@ -391,11 +391,45 @@ bb_account_login(bb_call_t *call, const char *username, const char *password,
 }
 
 
+/*
+ * The issue time of a token minted now for user_id.  A password change
+ * refuses every token issued up to the second after it (bb:user:<id>:nbf),
+ * which would also refuse a login made in that same second: such a token
+ * is dated at the first second it can be valid, within the clocks'
+ * leeway.
+ */
+static bb_status_e
+bb_account_mint_time(bb_call_t *call, long long user_id, time_t *t)
+{
+    long long    nbf;
+    redisReply  *reply;
+
+    reply = bb_redis_command(call->conf->redis, call->conf->timeout_ms,
+                             call->log, sizeof(call->log),
+                             "GET bb:user:%lld:nbf", user_id);
+    if (reply == NULL) {
+        return BB_ERR_UNAVAILABLE;
+    }
+
+    nbf = reply->type == REDIS_REPLY_STRING ? strtoll(reply->str, NULL, 10)
+                                            : 0;
+    freeReplyObject(reply);
+
+    *t = time(NULL);
+    if (nbf > *t) {
+        *t = (time_t) nbf;
+    }
+
+    return BB_OK;
+}
+
+
 bb_status_e
 bb_account_login_verify(bb_call_t *call, const char *challenge,
     const char *code, char *token, bb_token_claims_t *claims)
 {
     char         id[BB_CHALLENGE_LEN + 1];
+    time_t       now;
     long long    user_id;
     bb_status_e  st;
     const char  *params[1];
@@ -426,8 +460,13 @@ bb_account_login_verify(bb_call_t *call, const char *challenge,
         return st;
     }
 
+    st = bb_account_mint_time(call, user_id, &now);
+    if (st != BB_OK) {
+        return st;
+    }
+
     if (bb_token_mint(call->conf->secret, call->conf->secret_len,
-                      BB_TOKEN_ACCESS, user_id, time(NULL),
+                      BB_TOKEN_ACCESS, user_id, now,
                       call->conf->token_ttl, token,
                       BB_TOKEN_MAX + 1, claims) != 0)
     {

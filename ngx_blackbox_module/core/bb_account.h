@@ -46,7 +46,8 @@ bb_status_e bb_account_login_verify(bb_call_t *call, const char *challenge,
 
 /*
  * The web app's session: a session token (BB_TOKEN_MAX + 1 bytes) for
- * user_id, which the module keeps in an HttpOnly cookie.  It can do
+ * user_id issued at now (the login's own access token's iat), which the
+ * module keeps in an HttpOnly cookie.  It can do
  * nothing but fetch access tokens, and is revoked as they are (logout,
  * password change).
  */
