@@ -34,15 +34,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
-const CHROMIUM = '/usr/bin/chromium';
-
-// The flags that made Debian's Chromium play MSE media headless and quietly.
-const CHROMIUM_FLAGS = [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
-    '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync',
-    '--autoplay-policy=no-user-gesture-required',
-];
+const { CHROMIUM, CHROMIUM_FLAGS } = require('./chromium');
 
 const PLAYER_SCRIPT = {
     hls: '/vendor/hls.min.js',

@@ -1,8 +1,9 @@
 package Blackbox::Browser;
 
-# Playback in a real browser for the tests: runs t/browser/play.js, which
-# plays an HLS or DASH stream in Debian's headless Chromium with the players
-# the web app serves (html/vendor/), and hands back its verdict.
+# A real browser for the tests: runs the node scripts of t/browser/ in
+# Debian's headless Chromium and hands back their verdicts.  play.js plays
+# an HLS or DASH stream with the players the web app serves (html/vendor/);
+# journey.js walks the web app as a new owner would.
 #
 # The browser pieces (node, /usr/bin/chromium, node_modules from npm ci) are
 # installed by scripts/install-deps.sh.  A developer without them gets a
@@ -15,6 +16,8 @@ package Blackbox::Browser;
 #       seek => 55, until => 63);
 #   ok $r->{ok}, 'plays across the clip boundary'
 #       or diag explain $r->{errors}, $r->{stderr};
+#   my $j = Blackbox::Browser::journey(base => $s->url(''),
+#                                      mail => $s->var . '/mail');
 
 use strict;
 use warnings;
@@ -28,7 +31,6 @@ use Test::More ();
 
 our $ROOT     = abs_path(dirname(__FILE__) . '/../../..');
 our $CHROMIUM = '/usr/bin/chromium';
-our $PLAY     = "$ROOT/t/browser/play.js";
 our $SHOTS    = "$ROOT/t/screenshots";
 
 sub _in_path {
@@ -36,7 +38,7 @@ sub _in_path {
     return grep { -x "$_/$cmd" } split /:/, $ENV{PATH} // '';
 }
 
-# What is missing for play.js to run here, one phrase each; empty when
+# What is missing for the scripts to run here, one phrase each; empty when
 # nothing is.
 sub missing {
     my @why;
@@ -75,6 +77,40 @@ sub require_or_skip {
     Test::More::plan(skip_all => $reason);
 }
 
+# Runs a script of t/browser/ with node: (its JSON summary on stdout
+# decoded, or undef when it printed none; its exit status; its stderr).
+sub run_script {
+    my ($script, @args) = @_;
+    # stderr into a file, so neither pipe can fill up and stall the other.
+    my ($errfh, $errfile) = tempfile('bb-browser-XXXXXX', TMPDIR => 1,
+                                     UNLINK => 1);
+    my $pid = open3(my $in, my $out, '>&' . fileno($errfh),
+                    'node', "$ROOT/t/browser/$script", @args);
+    close $in;
+    my $json = do { local $/; <$out> } // '';
+    waitpid $pid, 0;
+    my $exit = $? & 127 ? 128 + ($? & 127) : $? >> 8;
+    my $stderr = do { local (@ARGV, $/) = $errfile; <> } // '';
+    close $errfh;
+    utf8::decode($stderr);
+    my $r = eval { decode_json($json) };
+    return (ref $r eq 'HASH' ? $r : undef, $exit, $stderr);
+}
+
+# The last $n lines of $text.
+sub tail {
+    my ($text, $n) = @_;
+    my @lines = split /\n/, $text // '';
+    return @lines > $n ? @lines[-$n .. -1] : @lines;
+}
+
+# What a script that printed no summary said last, or how it ended.
+sub _last_words {
+    my ($stderr, $exit) = @_;
+    my @tail = tail($stderr, 5);
+    return @tail ? @tail : "exited $exit";
+}
+
 # Plays one stream; takes play.js's options by name:
 #   page    URL of any page on the server's origin (the players load from
 #           its /vendor/)
@@ -101,26 +137,32 @@ sub play {
         push @args, "--$name", $opt{$name} if defined $opt{$name};
     }
 
-    # stderr into a file, so neither pipe can fill up and stall the other.
-    my ($errfh, $errfile) = tempfile('bb-play-XXXXXX', TMPDIR => 1,
-                                     UNLINK => 1);
-    my $pid = open3(my $in, my $out, '>&' . fileno($errfh),
-                    'node', $PLAY, @args);
-    close $in;
-    my $json = do { local $/; <$out> } // '';
-    waitpid $pid, 0;
-    my $exit = $? & 127 ? 128 + ($? & 127) : $? >> 8;
-    my $stderr = do { local (@ARGV, $/) = $errfile; <> } // '';
-    close $errfh;
+    my ($r, $exit, $stderr) = run_script('play.js', @args);
+    $r //= { ok => JSON::PP::false, kind => $opt{kind},
+             errors => [ _last_words($stderr, $exit) ], events => [],
+             samples => [] };
+    $r->{exit} = $exit;
+    $r->{stderr} = $stderr;
+    $r->{ok} = $r->{ok} && $exit == 0 ? 1 : 0;
+    return $r;
+}
 
-    my $r = eval { decode_json($json) };
-    if (ref $r ne 'HASH') {
-        my @lines = split /\n/, $stderr;
-        my @tail = @lines > 5 ? @lines[-5 .. -1] : @lines;
-        $r = { ok => JSON::PP::false, kind => $opt{kind},
-               errors => [ @tail ? @tail : "play.js exited $exit" ],
-               events => [], samples => [] };
+# Walks the web app's whole journey (journey.js); takes its options by
+# name: base (the server's URL), mail (the stack's var/mail), shots (the
+# screenshots' folder), timeout and seconds (optional).  Returns its JSON
+# report (ok, steps [{name, ok, skipped, error, detail, ms}], ignored,
+# problems, warnings, screenshots, elapsed_ms, ...) plus exit and stderr;
+# when it printed none, one failed step carrying its log's last lines.
+sub journey {
+    my (%opt) = @_;
+    my @args;
+    for my $name (qw(base mail shots timeout seconds)) {
+        push @args, "--$name", $opt{$name} if defined $opt{$name};
     }
+    my ($r, $exit, $stderr) = run_script('journey.js', @args);
+    $r //= { ok => JSON::PP::false,
+             steps => [ { name => 'journey.js reports', ok => 0,
+                          error => join("\n", _last_words($stderr, $exit)) } ] };
     $r->{exit} = $exit;
     $r->{stderr} = $stderr;
     $r->{ok} = $r->{ok} && $exit == 0 ? 1 : 0;
