@@ -213,3 +213,34 @@ bb_daemon_exit(bb_daemon_t *d)
     bb_pg_conn_drop();
     bb_conf_free(&d->conf);
 }
+
+
+PGresult *
+bb_daemon_sql(bb_daemon_t *d, const char *what, int *failing,
+    const char *sql, int n, const char *const *params)
+{
+    PGresult     *res;
+    bb_pg_err_t   err;
+
+    res = bb_pg_exec(d->postgres, sql, n, params,
+                     bb_deadline_in(d->timeout_ms), &err);
+    if (res == NULL && !*failing) {
+        bb_log("error", "%s: %s wait: %s", d->kind, what, err.text);
+        *failing = 1;
+    }
+
+    return res;
+}
+
+
+int
+bb_daemon_sql_do(bb_daemon_t *d, const char *what, int *failing,
+    const char *sql, int n, const char *const *params)
+{
+    PGresult  *res;
+
+    res = bb_daemon_sql(d, what, failing, sql, n, params);
+    PQclear(res);
+
+    return res ? 0 : -1;
+}

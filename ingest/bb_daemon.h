@@ -10,6 +10,8 @@
 #include <signal.h>
 #include <time.h>
 
+#include <libpq-fe.h>
+
 #include "bb_conf.h"
 #include "bb_node.h"
 
@@ -52,5 +54,18 @@ void bb_daemon_tick(bb_daemon_t *d);
 
 /* Leaves the set of live nodes and releases the configuration. */
 void bb_daemon_exit(bb_daemon_t *d);
+
+/*
+ * Runs one statement of a periodic pass (what: "notices", "retention") on
+ * the daemon's PostgreSQL.  An outage is logged once, at its first failed
+ * statement (*failing is then set; the pass clears it when it works
+ * again), not at every pass.  Returns the result (PQclear it) or NULL.
+ */
+PGresult *bb_daemon_sql(bb_daemon_t *d, const char *what, int *failing,
+    const char *sql, int n, const char *const *params);
+
+/* The same for a statement whose result is not needed: 0 or -1. */
+int bb_daemon_sql_do(bb_daemon_t *d, const char *what, int *failing,
+    const char *sql, int n, const char *const *params);
 
 #endif /* BB_DAEMON_H */

@@ -101,35 +101,11 @@ static const char  bb_notify_outbox_sql[] =
     "INSERT INTO outbox (to_addr, subject, body) VALUES ($1, $2, $3)";
 
 
-/* Runs one statement of the notice's transaction; logs why it failed. */
-static PGresult *
-bb_notify_sql(bb_daemon_t *d, const char *sql, int n,
-    const char *const *params)
-{
-    PGresult     *res;
-    bb_pg_err_t   err;
+#define bb_notify_sql(d, sql, n, params)                                     \
+    bb_daemon_sql(d, "notices", &bb_notify_failing, sql, n, params)
 
-    res = bb_pg_exec(d->postgres, sql, n, params,
-                     bb_deadline_in(d->timeout_ms), &err);
-    if (res == NULL && !bb_notify_failing) {
-        bb_log("error", "worker: notices wait: %s", err.text);
-        bb_notify_failing = 1;
-    }
-
-    return res;
-}
-
-
-static int
-bb_notify_do(bb_daemon_t *d, const char *sql)
-{
-    PGresult  *res;
-
-    res = bb_notify_sql(d, sql, 0, NULL);
-    PQclear(res);
-
-    return res ? 0 : -1;
-}
+#define bb_notify_do(d, sql)                                                 \
+    bb_daemon_sql_do(d, "notices", &bb_notify_failing, sql, 0, NULL)
 
 
 /*

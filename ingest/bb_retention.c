@@ -79,35 +79,11 @@ typedef struct {
 static bb_retention_state_t  bb_retention;
 
 
-static PGresult *
-bb_retention_sql(bb_daemon_t *d, const char *sql, int n,
-    const char *const *params)
-{
-    PGresult     *res;
-    bb_pg_err_t   err;
+#define bb_retention_sql(d, sql, n, params)                                  \
+    bb_daemon_sql(d, "retention", &bb_retention.failing, sql, n, params)
 
-    res = bb_pg_exec(d->postgres, sql, n, params,
-                     bb_deadline_in(d->timeout_ms), &err);
-    if (res == NULL && !bb_retention.failing) {
-        bb_log("error", "worker: retention waits: %s", err.text);
-        bb_retention.failing = 1;
-    }
-
-    return res;
-}
-
-
-static int
-bb_retention_do(bb_daemon_t *d, const char *sql, int n,
-    const char *const *params)
-{
-    PGresult  *res;
-
-    res = bb_retention_sql(d, sql, n, params);
-    PQclear(res);
-
-    return res ? 0 : -1;
-}
+#define bb_retention_do(d, sql, n, params)                                   \
+    bb_daemon_sql_do(d, "retention", &bb_retention.failing, sql, n, params)
 
 
 /* Deletes a batch of expired rows.  Returns how many, or -1. */

@@ -414,8 +414,13 @@ ngx_http_blackbox_session_set(ngx_http_request_t *r, const char *token,
 }
 
 
-ngx_int_t
-ngx_http_blackbox_refresh(ngx_http_request_t *r, json_t *body)
+/*
+ * The calls that carry the session cookie: refresh, which needs it, and
+ * logout, which ends its session too when it comes.
+ */
+static ngx_int_t
+ngx_http_blackbox_session_call(ngx_http_request_t *r, json_t *body,
+    ngx_http_blackbox_op_e op)
 {
     bb_problems_t                 problems;
     ngx_http_blackbox_job_t      *job;
@@ -423,14 +428,14 @@ ngx_http_blackbox_refresh(ngx_http_request_t *r, json_t *body)
 
     problems.n = 0;
 
-    a = ngx_http_blackbox_account(r, NGX_HTTP_BLACKBOX_REFRESH, body, NULL,
-                                  0, &problems, &job);
+    a = ngx_http_blackbox_account(r, op, body, NULL, 0, &problems, &job);
     if (a == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     a->cookie = ngx_http_blackbox_session_cookie(r);
-    if (a->cookie == NULL) {
+
+    if (a->cookie == NULL && op == NGX_HTTP_BLACKBOX_REFRESH) {
         return ngx_http_blackbox_send_status(r, BB_ERR_SESSION_ENDED,
                                              NULL, 0);
     }
@@ -440,23 +445,16 @@ ngx_http_blackbox_refresh(ngx_http_request_t *r, json_t *body)
 
 
 ngx_int_t
+ngx_http_blackbox_refresh(ngx_http_request_t *r, json_t *body)
+{
+    return ngx_http_blackbox_session_call(r, body, NGX_HTTP_BLACKBOX_REFRESH);
+}
+
+
+ngx_int_t
 ngx_http_blackbox_logout(ngx_http_request_t *r, json_t *body)
 {
-    bb_problems_t                 problems;
-    ngx_http_blackbox_job_t      *job;
-    ngx_http_blackbox_account_t  *a;
-
-    problems.n = 0;
-
-    a = ngx_http_blackbox_account(r, NGX_HTTP_BLACKBOX_LOGOUT, body, NULL,
-                                  0, &problems, &job);
-    if (a == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    a->cookie = ngx_http_blackbox_session_cookie(r);
-
-    return ngx_http_blackbox_job_post(r, job);
+    return ngx_http_blackbox_session_call(r, body, NGX_HTTP_BLACKBOX_LOGOUT);
 }
 
 

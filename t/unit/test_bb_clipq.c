@@ -31,7 +31,10 @@ test_path(void)
         { "first second of the day", "cam-01",
           "cam-01/2026-11-25/000000.mp4", 1 },
         { "id of every class", "A.z_9-", "A.z_9-/2026-11-25/235959.mp4", 1 },
-        { "id of three dots", "...", ".../2026-11-25/122300.mp4", 1 },
+        { "id of three dots (no id starts with one)", "...",
+          ".../2026-11-25/122300.mp4", 0 },
+        { "the ingest's staging folder as an id", ".recording",
+          ".recording/2026-11-25/122300.mp4", 0 },
         { "64-character id",
           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._",
           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._"
