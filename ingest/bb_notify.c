@@ -254,11 +254,15 @@ bb_notify_liveness(bb_daemon_t *d, int stretch)
             continue;
         }
 
-        /* now is when the stretch was told; it ends with a newer sign. */
+        /*
+         * now is when the stretch was told, at which second the last sign
+         * was older than the window: a sign of that second or later is a
+         * new one, and ends the stretch.
+         */
         since = strtoll(PQgetvalue(res, i, 2), NULL, 10);
         beat = beat > since ? beat : since;
 
-        if (beat > now) {
+        if (beat >= now) {
             rc = bb_notify_device(d, bb_notify_back_mark_sql,
                                   BB_MAIL_DEVICE_BACK, device_id, beat);
         }
