@@ -69,6 +69,15 @@ ngx_http_blackbox_job_queue(ngx_http_request_t *r,
     r->main->blocked++;
     r->aio = 1;
 
+    /*
+     * A client closing the connection meanwhile wakes its write event too
+     * (epoll reports a hang-up as writable), whose handler would run the
+     * phases again: the same handler, a second job, and a request answered
+     * twice and freed under the first.  Nothing is to be written until the
+     * job is done.
+     */
+    r->write_event_handler = ngx_http_request_empty_handler;
+
     return NGX_OK;
 }
 
@@ -119,6 +128,7 @@ ngx_http_blackbox_job_event_handler(ngx_event_t *ev)
     r->aio = 0;
 
     if (job->done == NULL) {
+        r->write_event_handler = ngx_http_core_run_phases;
         ngx_http_core_run_phases(r);
 
     } else {

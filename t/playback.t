@@ -11,6 +11,8 @@ use Blackbox::Clips qw(make_minutes backfill wait_indexed);
 use Blackbox::Stack;
 use Digest::SHA qw(hmac_sha256_hex);
 use File::Temp qw(tempdir);
+use IO::Socket::INET;
+use Socket qw(SOL_SOCKET SO_LINGER);
 use Test::More;
 use Time::HiRes qw(sleep time);
 
@@ -460,6 +462,42 @@ subtest 'a clip deleted between playlist and segment' => sub {
     my $m = $s->get("$base/media.m3u8")->{content};
     is scalar(() = $m =~ /#EXT-X-PROGRAM-DATE-TIME:/g), 2,
         'gone from the playlist';
+};
+
+# A browser reloading its player drops requests whose answer is still
+# being worked out in the thread pool.  The hang-up wakes the connection's
+# write event: it must not run the request's handler a second time (a
+# second job, an answer sent twice, a request freed under the first job:
+# nginx crashed with signal 11 this way).
+subtest 'clients that hang up while their call runs' => sub {
+    my $port = $s->{http_port};
+    my %paths = (
+        'a playback answer' => '/api/v1/devices/cam-p/playback?date=2026-11-24',
+        'an account call (access job, then content job)' => '/api/v1/me',
+        'a playlist' => "$base/media.m3u8",
+        'a segment' => "$base/" . (grep { m{^seg/$ids[1]/} } @segs)[0],
+        'a thumbnail' => "$base/clips/$ids[1].jpg",
+    );
+    for my $what (sort keys %paths) {
+        for (1 .. 60) {
+            my $sock = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port")
+                or die "connect: $!";
+            print $sock "GET $paths{$what} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                      . "Authorization: Bearer $alice\r\n\r\n";
+            # As a browser drops a request: a reset, not a polite close,
+            # at some moment of the few milliseconds the call takes.
+            sleep 0.001 * ($_ % 8);
+            setsockopt($sock, SOL_SOCKET, SO_LINGER, pack('ii', 1, 0));
+            close $sock;
+        }
+        sleep 0.3;
+        is $s->call('GET', $paths{$what}, undef, $alice)->{status}, 200,
+            "after 60 hang-ups on $what, it still answers";
+    }
+
+    my @alarms = grep { /signal|header already sent|alert/ } $s->log_alarms;
+    is_deeply \@alarms, [], 'no worker crashed, nothing answered twice'
+        or diag @alarms;
 };
 
 subtest 'no grant in the access log' => sub {

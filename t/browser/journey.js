@@ -482,6 +482,11 @@ class Journey {
     async shot(page, name, fullPage = true) {
         const file = path.resolve(this.o.shots, `${name}.png`);
         try {
+            // From the top: a sticky header scrolled along would be drawn
+            // mid-page in a full-page picture.
+            if (fullPage) {
+                await page.evaluate(() => window.scrollTo(0, 0));
+            }
             await page.screenshot({ path: file, fullPage, timeout: 15000 });
             this.shots.push(file);
         } catch (e) {
