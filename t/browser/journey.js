@@ -1190,8 +1190,14 @@ class Journey {
             await tid(page, 'nav-account').click();
             await waitHash(page, ACCOUNT_HASH);
             await visible(page, 'account-username');
-            const name = await text(page, 'account-username');
-            const email = await text(page, 'account-email');
+            // The fields show skeletons until GET /api/v1/me answers.
+            let name;
+            let email;
+            await until('the account fields fill in', async () => {
+                name = await text(page, 'account-username');
+                email = await text(page, 'account-email');
+                return name.trim() && email.trim();
+            }, UI_MS).catch(() => {});
             await this.shot(page, 'account-en-desktop');
             check(name.includes(USER.username) && email.includes(USER.email),
                   `it shows "${name}" and "${email}"`);
