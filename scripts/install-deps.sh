@@ -19,6 +19,8 @@ packages=(
     perl ffmpeg srt-tools curl wrk chromium faketime
     # Korean text in the browser tests' screenshots
     fonts-nanum
+    # the README's curl walk-through
+    jq
 )
 
 missing=()

@@ -8,6 +8,7 @@ use warnings;
 use lib 't/lib';
 use Blackbox::Stack;
 use File::Temp qw(tempdir);
+use IO::Socket::INET;
 use Test::More;
 use Time::HiRes qw(sleep time);
 
@@ -124,6 +125,21 @@ subtest 'refused bodies leave nothing' => sub {
     }
     sleep 1;
     is scalar(split /\n/, rows()), 1, 'no row for any of them';
+};
+
+subtest 'a body over the limit: 413 before it is read' => sub {
+    # Said by Content-Length; nothing of the 600 MB is ever sent.
+    my $sock = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$s->{http_port}")
+        or die "connect: $!";
+    print $sock "PUT /ingest/v1/devices/cam-01/clips/2026-11-25T05:30:00Z.mp4"
+              . " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer $key"
+              . "\r\nContent-Type: video/mp4\r\nContent-Length: 600000000"
+              . "\r\n\r\n";
+    my $answer = '';
+    1 while $answer !~ /\}\n/ && sysread($sock, $answer, 4096, length $answer);
+    like $answer, qr{^HTTP/1\.1 413 }, 'answered 413';
+    like $answer, qr/"error":"body_too_large"/, 'body_too_large, in JSON';
+    ok !-e "$storage/cam-01/2026-11-25/053000.mp4", 'no file';
 };
 
 subtest 'who and when' => sub {

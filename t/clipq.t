@@ -1,7 +1,8 @@
 # The clip queue: a clip announced on the Redis Stream is probed and
 # indexed by the worker once, whatever the number of announcements; what is
-# not a clip goes to the dead-letter stream with its reason; and while
-# PostgreSQL is down, announced clips wait and are indexed when it returns.
+# not a clip goes to the dead-letter stream with its reason; while
+# PostgreSQL is down, announced clips wait and are indexed when it returns;
+# and what a dead worker had read is taken over by another.
 
 use strict;
 use warnings;
@@ -126,6 +127,31 @@ subtest 'PostgreSQL down: clips wait, then arrive' => sub {
     ok wait_for(sub { rows("path LIKE '%122600.mp4'") }, 60),
         'the clip is indexed after all';
     is redis('XPENDING', 'bb:clips', 'workers'), 0, 'and acknowledged';
+};
+
+subtest "a dead worker's entries are taken over" => sub {
+    # An entry read by a worker that then died stays pending under its
+    # name; once idle past BB_INDEXER_IDLE_MS (30 s) another worker claims
+    # it.  XCLAIM's IDLE dates the entry a minute back, as if the worker
+    # had died then.
+    make_clip('cam-01/2026-11-25/122700.mp4');
+    $s->stop_service('worker');
+    my $id = announce('cam-01', ($t0 + 240) * 1000,
+                      'cam-01/2026-11-25/122700.mp4');
+    my @read = redis('XREADGROUP', 'GROUP', 'workers', 'dead-node',
+                     'COUNT', '10', 'STREAMS', 'bb:clips', '>');
+    ok scalar(grep { $_ eq $id } @read), 'a worker read the entry, then died';
+    redis('XCLAIM', 'bb:clips', 'workers', 'dead-node', '0', $id,
+          'IDLE', '60000');
+    my @held = redis('XPENDING', 'bb:clips', 'workers', '-', '+', '10',
+                     'dead-node');
+    is $held[0], $id, 'pending under the dead worker';
+    is $s->start_service('worker'), 0, 'a worker starts';
+    ok wait_for(sub { rows("path LIKE '%122700.mp4'") }, 30),
+        'it claims the entry and indexes the clip';
+    ok wait_for(sub { redis('XPENDING', 'bb:clips', 'workers') eq '0' }, 10),
+        'and acknowledges it';
+    is scalar(split /\n/, rows("path LIKE '%122700.mp4'")), 1, 'one row';
 };
 
 $s->stop;
