@@ -466,13 +466,27 @@ bb_retention_reconcile(bb_daemon_t *d)
 }
 
 
+/* Milliseconds of the monotonic clock. */
+static long long
+bb_retention_ms(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+
+    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+
 int
 bb_retention_run(bb_daemon_t *d)
 {
-    int     expired, removed, backlog;
-    time_t  now;
+    int        expired, removed, backlog;
+    time_t     now;
+    long long  started;
 
     now = time(NULL);
+    started = bb_retention_ms();
 
     /* A clock set back must not hold the passes off for its jump. */
     if (now < bb_retention.next - BB_RETENTION_RECONCILE_S) {
@@ -502,5 +516,9 @@ bb_retention_run(bb_daemon_t *d)
               || removed == BB_RETENTION_BATCH_N;
     bb_retention.next = backlog ? now : now + BB_RETENTION_IDLE_S;
 
-    return backlog;
+    if (!backlog) {
+        return 0;
+    }
+
+    return (int) (bb_retention_ms() - started) + 1;
 }

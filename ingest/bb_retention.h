@@ -27,8 +27,10 @@
 
 /*
  * Runs a batch when one is due; call every turn of the worker's loop.
- * Returns 1 while a backlog remains: the loop should then not wait for
- * the clip queue before its next turn.
+ * While a backlog remains, returns how long the loop should give the clip
+ * queue before its next turn, in ms (as long as the batch took: retention
+ * has at most half of a worker, and what it shares the disk and the
+ * database with keeps the rest); 0 when there is none.
  */
 int bb_retention_run(bb_daemon_t *d);
 

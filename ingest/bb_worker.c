@@ -29,7 +29,7 @@
 int
 main(int argc, char **argv)
 {
-    int          ready, wait_ms, backlog;
+    int          ready, wait_ms, pause_ms;
     bb_daemon_t  d;
 
     if (bb_daemon_init(&d, "worker", argc, argv) != 0) {
@@ -55,14 +55,17 @@ main(int argc, char **argv)
         bb_daemon_tick(&d);
         bb_notify_run(&d);
         bb_outbox_send_due(&d);
-        backlog = bb_retention_run(&d);
+        pause_ms = bb_retention_run(&d);
 
         if (!ready) {
             ready = bb_indexer_prepare(&d) == 0;
         }
 
-        /* A retention backlog: a glance at the queue, then the next batch. */
-        if (!ready || bb_indexer_run(&d, backlog ? 1 : wait_ms) < 0) {
+        /* A retention backlog: the queue for a while, then the next batch. */
+        if (!ready
+            || bb_indexer_run(&d, pause_ms > 0 && pause_ms < wait_ms
+                                  ? pause_ms : wait_ms) < 0)
+        {
             /* Redis is away: bb_daemon_tick says so; wait, then retry. */
             poll(NULL, 0, BB_WORKER_WAIT_MS);
         }
