@@ -12,11 +12,11 @@
 import { apiGet, apiDelete } from '../api.js';
 import { t, addMessages, fmt } from '../i18n.js';
 import { go } from '../router.js';
-import { h, confirmDialog, toast, emptyState, spinner } from '../ui.js';
+import { h, confirmDialog, toast, emptyState, spinner, errorText } from '../ui.js';
 import { createTimeline, recordedRuns, dayBounds, zonedDate, clockText,
          clipStart, clipEnd, HOUR_MS, MINUTE_MS } from '../timeline.js';
 import { createPlayer, clipUrl } from '../player.js';
-import { deviceTitle, failureState, loadProblem, clipCount } from './footage.js';
+import { deviceTitle, failureState, clipCount } from './footage.js';
 
 addMessages({
     en: {
@@ -144,7 +144,7 @@ export function renderDay(root, params, query) {
     const title = h('h1', { class: 'page-title', 'data-testid': 'day-title',
                             text: validDate ? fmt.day(date) : date });
     const todayBadge = h('span', { class: 'day-today', hidden: true, text: t('day.today') });
-    const back = h('a', { class: 'back-link', href: daysHref, text: t('day.back') });
+    const back = h('a', { class: 'back-link icon-back', href: daysHref, text: t('day.back') });
     const summary = h('p', { class: 'page-sub meta-line' }, '\u00a0');
     const deleteDay = h('button', {
         type: 'button', class: 'btn btn-ghost btn-danger-text btn-icon icon-trash day-delete',
@@ -436,7 +436,7 @@ export function renderDay(root, params, query) {
             button.disabled = false;
             if (err.status !== 404) {
                 view.player.reload();
-                toast(t('day.delete_failed', { reason: loadProblem(err) }), 'error');
+                toast(t('day.delete_failed', { reason: errorText(err) }), 'error');
                 return;
             }
         }
@@ -473,7 +473,7 @@ export function renderDay(root, params, query) {
             if (err.status !== 404) {
                 deleteDay.disabled = false;
                 view.player.reload();
-                toast(t('day.delete_failed', { reason: loadProblem(err) }), 'error');
+                toast(t('day.delete_failed', { reason: errorText(err) }), 'error');
                 return;
             }
         }
@@ -536,7 +536,7 @@ export function renderDay(root, params, query) {
     const failed = (problem) => {
         page.replaceChildren(h('div', { class: 'page-head' },
                                  h('div', { class: 'page-head-text' },
-                                   h('a', { class: 'back-link', href: daysHref, text: t('day.back') }),
+                                   h('a', { class: 'back-link icon-back', href: daysHref, text: t('day.back') }),
                                    title)),
                              problem);
     };

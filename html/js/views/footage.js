@@ -8,7 +8,7 @@
 import { apiGet, ApiError } from '../api.js';
 import { t, addMessages, fmt } from '../i18n.js';
 import { go } from '../router.js';
-import { h, emptyState } from '../ui.js';
+import { h, emptyState, errorText } from '../ui.js';
 import { zonedDate } from '../timeline.js';
 
 addMessages({
@@ -29,7 +29,6 @@ addMessages({
         'days.not_found.body': 'It was deleted, or it belongs to another account.',
         'days.failed.title': 'The footage could not be loaded',
         'days.retry': 'Try again',
-        'days.network': 'The server cannot be reached: check your connection.',
     },
     ko: {
         'days.back': '기기',
@@ -47,7 +46,6 @@ addMessages({
         'days.not_found.body': '삭제되었거나 다른 계정의 기기입니다.',
         'days.failed.title': '영상 목록을 불러오지 못했습니다',
         'days.retry': '다시 시도',
-        'days.network': '서버에 연결할 수 없습니다. 인터넷 연결을 확인해 주세요.',
     },
 });
 
@@ -60,12 +58,6 @@ export function deviceTitle(device) {
 }
 
 
-// The sentence for a failed load: ours for the network, else the API's.
-export function loadProblem(err) {
-    return err && err.status === 0 ? t('days.network') : (err && err.message) || '';
-}
-
-
 // A failed page: the device is not found, or something to try again.
 export function failureState(err) {
     if (!(err instanceof ApiError)) {
@@ -75,7 +67,7 @@ export function failureState(err) {
         return emptyState(t('days.not_found.title'), t('days.not_found.body'),
                           h('a', { class: 'btn', href: '#/devices', text: t('days.empty.action') }));
     }
-    return emptyState(t('days.failed.title'), loadProblem(err),
+    return emptyState(t('days.failed.title'), errorText(err),
                       h('button', { type: 'button', class: 'btn btn-primary',
                                     text: t('days.retry'),
                                     on: { click: () => go(location.hash) } }));
@@ -117,7 +109,7 @@ export function renderDays(root, params) {
     root.append(h('div', { class: 'footage' },
         h('div', { class: 'page-head' },
           h('div', { class: 'page-head-text' },
-            h('a', { class: 'back-link', href: '#/devices', text: t('days.back') }),
+            h('a', { class: 'back-link icon-back', href: '#/devices', text: t('days.back') }),
             title, sub)),
         body));
 
