@@ -361,35 +361,19 @@ bb_duration_ms(const char *s, int *ms)
 }
 
 
-int
-bb_conf_get_ms(bb_conf_t *conf, const char *name, int def_ms, int *ms,
-    char *err, size_t errlen)
+/* A value parser: 0 with *v set, or -1 if the text is not its kind. */
+typedef int (*bb_conf_parse_pt)(const char *value, long long *v);
+
+
+/*
+ * The value of name read by parse, or def when absent; a value parse
+ * refuses is explained in err as not being `what`, with examples.
+ */
+static int
+bb_conf_get_parsed(bb_conf_t *conf, const char *name, long long def,
+    long long *v, bb_conf_parse_pt parse, const char *what,
+    const char *examples, char *err, size_t errlen)
 {
-    const char  *value;
-
-    value = bb_conf_get(conf, name, NULL);
-
-    if (value == NULL) {
-        *ms = def_ms;
-        return 0;
-    }
-
-    if (bb_duration_ms(value, ms) != 0) {
-        snprintf(err, errlen, "\"%s\" is not a duration for %s "
-                 "(use e.g. 500ms, 10s, 2m)", value, name);
-        return -1;
-    }
-
-    return 0;
-}
-
-
-int
-bb_conf_get_number(bb_conf_t *conf, const char *name, long long def,
-    long long *v, char *err, size_t errlen)
-{
-    char        *end;
-    long long    n, scale;
     const char  *value;
 
     value = bb_conf_get(conf, name, NULL);
@@ -398,6 +382,38 @@ bb_conf_get_number(bb_conf_t *conf, const char *name, long long def,
         *v = def;
         return 0;
     }
+
+    if (parse(value, v) != 0) {
+        snprintf(err, errlen, "\"%s\" is not %s for %s (use e.g. %s)",
+                 value, what, name, examples);
+        return -1;
+    }
+
+    return 0;
+}
+
+
+static int
+bb_conf_parse_ms(const char *value, long long *v)
+{
+    int  ms;
+
+    if (bb_duration_ms(value, &ms) != 0) {
+        return -1;
+    }
+
+    *v = ms;
+
+    return 0;
+}
+
+
+/* A whole number with an optional decimal suffix k, m or g. */
+static int
+bb_conf_parse_number(const char *value, long long *v)
+{
+    char       *end;
+    long long   n, scale;
 
     n = strtoll(value, &end, 10);
     scale = *end == 'k' ? 1000 : *end == 'm' ? 1000000
@@ -410,8 +426,6 @@ bb_conf_get_number(bb_conf_t *conf, const char *name, long long def,
     if (end == value || *end != '\0' || n < 0 || n > LLONG_MAX / scale
         || value[0] == '-' || value[0] == '+' || value[0] == ' ')
     {
-        snprintf(err, errlen, "\"%s\" is not a number for %s "
-                 "(use e.g. 500, 20m)", value, name);
         return -1;
     }
 
@@ -421,20 +435,12 @@ bb_conf_get_number(bb_conf_t *conf, const char *name, long long def,
 }
 
 
-int
-bb_conf_get_seconds(bb_conf_t *conf, const char *name, long long def_s,
-    long long *s, char *err, size_t errlen)
+/* Whole seconds with an optional unit s, m, h or d. */
+static int
+bb_conf_parse_seconds(const char *value, long long *v)
 {
-    char        *end;
-    long long    n, unit;
-    const char  *value;
-
-    value = bb_conf_get(conf, name, NULL);
-
-    if (value == NULL) {
-        *s = def_s;
-        return 0;
-    }
+    char       *end;
+    long long   n, unit;
 
     errno = 0;
     n = isdigit((unsigned char) value[0]) ? strtoll(value, &end, 10) : -1;
@@ -446,14 +452,49 @@ bb_conf_get_seconds(bb_conf_t *conf, const char *name, long long def_s,
            : strcmp(end, "d") == 0 ? 86400 : 0;
 
     if (unit == 0 || n > LLONG_MAX / unit) {
-        snprintf(err, errlen, "\"%s\" is not a duration for %s "
-                 "(use e.g. 30d, 12h, 90m)", value, name);
         return -1;
     }
 
-    *s = n * unit;
+    *v = n * unit;
 
     return 0;
+}
+
+
+int
+bb_conf_get_ms(bb_conf_t *conf, const char *name, int def_ms, int *ms,
+    char *err, size_t errlen)
+{
+    long long  v;
+
+    if (bb_conf_get_parsed(conf, name, def_ms, &v, bb_conf_parse_ms,
+                           "a duration", "500ms, 10s, 2m", err, errlen)
+        != 0)
+    {
+        return -1;
+    }
+
+    *ms = (int) v;
+
+    return 0;
+}
+
+
+int
+bb_conf_get_number(bb_conf_t *conf, const char *name, long long def,
+    long long *v, char *err, size_t errlen)
+{
+    return bb_conf_get_parsed(conf, name, def, v, bb_conf_parse_number,
+                              "a number", "500, 20m", err, errlen);
+}
+
+
+int
+bb_conf_get_seconds(bb_conf_t *conf, const char *name, long long def_s,
+    long long *s, char *err, size_t errlen)
+{
+    return bb_conf_get_parsed(conf, name, def_s, s, bb_conf_parse_seconds,
+                              "a duration", "30d, 12h, 90m", err, errlen);
 }
 
 

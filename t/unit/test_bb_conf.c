@@ -348,17 +348,50 @@ test_get_ms(void)
 }
 
 
+/* A getter's answer for each name: want, or -1 for a refusal. */
+typedef struct {
+    const char  *name;
+    long long    want;
+} getter_case_t;
+
+typedef int (*getter_pt)(bb_conf_t *conf, const char *name, long long def,
+    long long *v, char *err, size_t errlen);
+
+
+/* Asks get for each case, with 42 as the default; refusals say `refusal`. */
 static void
-test_get_number(void)
+check_getter(bb_conf_t *conf, getter_pt get, const char *label,
+    const char *refusal, const getter_case_t *cases, size_t n)
 {
     char        err[256];
     size_t      i;
     long long   v;
+
+    for (i = 0; i < n; i++) {
+        v = -7;
+        err[0] = '\0';
+
+        if (cases[i].want < 0) {
+            ok(get(conf, cases[i].name, 42, &v, err, sizeof(err)) == -1
+               && strstr(err, refusal) != NULL,
+               "%s refuses %s (%s)", label, cases[i].name, err);
+
+        } else {
+            ok(get(conf, cases[i].name, 42, &v, err, sizeof(err)) == 0
+               && v == cases[i].want,
+               "%s %s is %lld (%lld)", label, cases[i].name, cases[i].want,
+               v);
+        }
+    }
+}
+
+
+static void
+test_get_number(void)
+{
+    char        err[256];
     bb_conf_t   conf;
-    static const struct {
-        const char  *name;
-        long long    want;      /* -1: refused */
-    } cases[] = {
+    static const getter_case_t  cases[] = {
         { "plain", 500 }, { "kilo", 64000 }, { "mega", 20000000 },
         { "giga", 1000000000 }, { "zero", 0 }, { "neg", -1 },
         { "plus", -1 }, { "unit", -1 }, { "empty", -1 }, { "huge", -1 },
@@ -376,23 +409,8 @@ test_get_number(void)
         return;
     }
 
-    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        v = -7;
-        err[0] = '\0';
-
-        if (cases[i].want < 0) {
-            ok(bb_conf_get_number(&conf, cases[i].name, 42, &v, err,
-                                  sizeof(err)) == -1
-               && strstr(err, "is not a number") != NULL,
-               "get_number refuses %s (%s)", cases[i].name, err);
-
-        } else {
-            ok(bb_conf_get_number(&conf, cases[i].name, 42, &v, err,
-                                  sizeof(err)) == 0 && v == cases[i].want,
-               "get_number %s is %lld (%lld)", cases[i].name,
-               cases[i].want, v);
-        }
-    }
+    check_getter(&conf, bb_conf_get_number, "get_number", "is not a number",
+                 cases, sizeof(cases) / sizeof(cases[0]));
 
     bb_conf_free(&conf);
 }
@@ -402,13 +420,8 @@ static void
 test_get_seconds(void)
 {
     char        err[256];
-    size_t      i;
-    long long   v;
     bb_conf_t   conf;
-    static const struct {
-        const char  *name;
-        long long    want;      /* -1: refused */
-    } cases[] = {
+    static const getter_case_t  cases[] = {
         { "days", 30LL * 86400 }, { "hours", 12 * 3600 }, { "mins", 5400 },
         { "secs", 45 }, { "bare", 7 }, { "zero", 0 }, { "neg", -1 },
         { "unit", -1 }, { "ms", -1 }, { "empty", -1 }, { "huge", -1 },
@@ -426,23 +439,9 @@ test_get_seconds(void)
         return;
     }
 
-    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        v = -7;
-        err[0] = '\0';
-
-        if (cases[i].want < 0) {
-            ok(bb_conf_get_seconds(&conf, cases[i].name, 42, &v, err,
-                                   sizeof(err)) == -1
-               && strstr(err, "is not a duration") != NULL,
-               "get_seconds refuses %s (%s)", cases[i].name, err);
-
-        } else {
-            ok(bb_conf_get_seconds(&conf, cases[i].name, 42, &v, err,
-                                   sizeof(err)) == 0 && v == cases[i].want,
-               "get_seconds %s is %lld (%lld)", cases[i].name,
-               cases[i].want, v);
-        }
-    }
+    check_getter(&conf, bb_conf_get_seconds, "get_seconds",
+                 "is not a duration", cases,
+                 sizeof(cases) / sizeof(cases[0]));
 
     bb_conf_free(&conf);
 }
