@@ -18,6 +18,7 @@
 #include "bb_retention.h"
 #include "bb_storage.h"
 #include "bb_thumbnail.h"
+#include "bb_time.h"
 
 #define BB_RETENTION_BATCH        "500"
 #define BB_RETENTION_BATCH_N      500
@@ -56,13 +57,18 @@ static const char  bb_retention_doomed_sql[] =
 static const char  bb_retention_done_sql[] =
     "DELETE FROM doomed_files WHERE path = ANY ($1::text[])";
 
-/* The clip files a device's UTC day folder should hold. */
+/*
+ * The clip files a device's UTC day folder should hold, in byte order
+ * (strcmp's), for a binary search.
+ */
 static const char  bb_retention_day_sql[] =
-    "SELECT path FROM clips"
-    " WHERE device_id = $1"
-    "   AND recorded_at >= $2::date::timestamp AT TIME ZONE 'UTC'"
-    "   AND recorded_at < ($2::date + 1)::timestamp AT TIME ZONE 'UTC'"
-    " UNION SELECT path FROM doomed_files WHERE device_id = $1";
+    "SELECT path FROM ("
+    "    SELECT path FROM clips"
+    "     WHERE device_id = $1"
+    "       AND recorded_at >= $2::date::timestamp AT TIME ZONE 'UTC'"
+    "       AND recorded_at < ($2::date + 1)::timestamp AT TIME ZONE 'UTC'"
+    "    UNION SELECT path FROM doomed_files WHERE device_id = $1) p"
+    " ORDER BY path COLLATE \"C\"";
 
 /* The database's clock, and whether the device is registered. */
 static const char  bb_retention_device_sql[] =
@@ -224,15 +230,31 @@ bb_retention_remove(bb_daemon_t *d)
 }
 
 
-/* 1 when rel is one of the rows' paths. */
+/*
+ * 1 when rel is one of the rows' paths (sorted): a day folder holds 1,440
+ * clips, and each is looked up.
+ */
 static int
 bb_retention_known(PGresult *rows, const char *rel)
 {
-    int  i;
+    int  lo, hi, mid, c;
 
-    for (i = 0; i < PQntuples(rows); i++) {
-        if (strcmp(PQgetvalue(rows, i, 0), rel) == 0) {
+    lo = 0;
+    hi = PQntuples(rows) - 1;
+
+    while (lo <= hi) {
+        mid = lo + (hi - lo) / 2;
+        c = strcmp(PQgetvalue(rows, mid, 0), rel);
+
+        if (c == 0) {
             return 1;
+        }
+
+        if (c < 0) {
+            lo = mid + 1;
+
+        } else {
+            hi = mid - 1;
         }
     }
 
@@ -259,38 +281,28 @@ static void
 bb_retention_orphan(bb_daemon_t *d, const bb_retention_folder_t *f,
     const char *rel)
 {
-    int        hh, mm, ss, n;
-    char       err[256], canonical[BB_RETENTION_PATH_MAX];
-    struct tm  tm;
-    long long  t;
+    char         err[256], when[32], canonical[BB_RETENTION_PATH_MAX];
+    long long    ms;
+    const char  *name;
 
-    memset(&tm, 0, sizeof(tm));
-    n = 0;
-
-    if (sscanf(f->day, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday)
-            != 3
-        || sscanf(rel + strlen(f->device) + 12, "%2d%2d%2d.mp4%n",
-                  &hh, &mm, &ss, &n) != 3)
-    {
-        return;
-    }
-
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    t = (long long) timegm(&tm) + hh * 3600 + mm * 60 + ss;
+    /* rel is <device>/<YYYY-MM-DD>/<HHMMSS>.mp4 */
+    name = rel + strlen(f->device) + 12;
+    snprintf(when, sizeof(when), "%.10sT%.2s:%.2s:%.2sZ", f->day, name,
+             name + 2, name + 4);
 
     /* Only a name the library itself gives is judged. */
-    if (bb_clipq_path(f->device, t * 1000, canonical, sizeof(canonical)) != 0
+    if (bb_time_parse(when, &ms) != 0
+        || bb_clipq_path(f->device, ms, canonical, sizeof(canonical)) != 0
         || strcmp(canonical, rel) != 0)
     {
         return;
     }
 
-    if (f->registered && t >= f->now - d->retention_s) {
+    if (f->registered && ms / 1000 >= f->now - d->retention_s) {
         bb_log("warn", "worker: orphan file \"%s\" (no clip row): "
                "announced to the clip queue again", rel);
 
-        if (bb_clipq_announce(d->redis, d->timeout_ms, f->device, t * 1000,
+        if (bb_clipq_announce(d->redis, d->timeout_ms, f->device, ms,
                               rel, err, sizeof(err)) != 0)
         {
             bb_log("error", "worker: %s", err);
