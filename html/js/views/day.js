@@ -416,29 +416,38 @@ export function renderDay(root, params, query) {
 
     // --- deleting ---------------------------------------------------------
 
-    async function onDeleteClip(clip, button) {
-        const from = fmt.time(clip.recorded_at, zone());
-        const ok = await confirmDialog({
-            title: t('day.delete_clip.title'),
-            body: t('day.delete_clip.body', { from, to: fmt.time(clipEnd(clip), zone()),
-                                              size: fmt.bytes(clip.size_bytes) }),
-            ok: t('day.delete_clip.ok'),
-            danger: true,
-        });
-        if (!ok) {
-            return;
+    // Asks first, then deletes path with the player held.  True once it is
+    // gone (a 404 means gone already); false when declined, or when it
+    // failed, which a toast says.
+    async function confirmDelete(dialog, button, path) {
+        if (!await confirmDialog({ ...dialog, danger: true })) {
+            return false;
         }
         button.disabled = true;
         view.player.hold();
         try {
-            await apiDelete('/api/v1/clips/' + encodeURIComponent(clip.clip_id));
+            await apiDelete(path);
         } catch (err) {
-            button.disabled = false;
             if (err.status !== 404) {
+                button.disabled = false;
                 view.player.reload();
                 toast(t('day.delete_failed', { reason: errorText(err) }), 'error');
-                return;
+                return false;
             }
+        }
+        return true;
+    }
+
+    async function onDeleteClip(clip, button) {
+        const from = fmt.time(clip.recorded_at, zone());
+        const gone = await confirmDelete({
+            title: t('day.delete_clip.title'),
+            body: t('day.delete_clip.body', { from, to: fmt.time(clipEnd(clip), zone()),
+                                              size: fmt.bytes(clip.size_bytes) }),
+            ok: t('day.delete_clip.ok'),
+        }, button, '/api/v1/clips/' + encodeURIComponent(clip.clip_id));
+        if (!gone) {
+            return;
         }
         // Focus goes on to the row that takes the deleted one's place.
         const index = view.clips.findIndex((c) => c.clip_id === clip.clip_id);
@@ -454,28 +463,15 @@ export function renderDay(root, params, query) {
 
     async function onDeleteDay() {
         const bytes = view.clips.reduce((sum, c) => sum + c.size_bytes, 0);
-        const ok = await confirmDialog({
+        const gone = await confirmDelete({
             title: t('day.delete_day.title'),
             body: t('day.delete_day.body', { count: view.clips.length,
                                              n: fmt.number(view.clips.length),
                                              date: fmt.day(date), size: fmt.bytes(bytes) }),
             ok: t('day.delete_day.ok'),
-            danger: true,
-        });
-        if (!ok) {
+        }, deleteDay, `/api/v1/devices/${encodeURIComponent(deviceId)}/folders/${date}`);
+        if (!gone) {
             return;
-        }
-        deleteDay.disabled = true;
-        view.player.hold();
-        try {
-            await apiDelete(`/api/v1/devices/${encodeURIComponent(deviceId)}/folders/${date}`);
-        } catch (err) {
-            if (err.status !== 404) {
-                deleteDay.disabled = false;
-                view.player.reload();
-                toast(t('day.delete_failed', { reason: errorText(err) }), 'error');
-                return;
-            }
         }
         toast(t('day.day_deleted', { date: fmt.day(date) }), 'ok');
         go(daysHref);
