@@ -562,7 +562,10 @@ subtest 'no password, code or token in any log' => sub {
     my $logs = join '', map { local (@ARGV, $/) = $_; <> }
                         glob($s->var . '/log/*');
     unlike $logs, qr/\Q$PASSWORD\E/, 'no password';
-    unlike $logs, qr/(?<!\d)\Q$_\E(?!\d)/, 'no mailed code' for
+    # The mail sink names its files by the time (20261126T051753.554423Z):
+    # six digits there are a clock, which a code may happen to equal.
+    (my $unstamped = $logs) =~ s/\b\d{8}T\d{6}\.\d+Z//g;
+    unlike $unstamped, qr/(?<!\d)\Q$_\E(?!\d)/, 'no mailed code' for
         grep { defined } map { $_->{body} =~ /^\s*(\d{6})\s*$/m; $1 }
         map { $s->mails("$_\@example.com") } qw(alice bob frank);
     unlike $logs, qr/eyJ[\w-]+\.eyJ/, 'no token';
